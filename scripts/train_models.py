@@ -1,0 +1,36 @@
+"""Fit the shipped span and document models for a scorer from aligned pairs and clean documents.
+
+    python scripts/train_models.py --pairs ../shared/data/dev_pairs.jsonl --clean ../shared/data/clean_news.jsonl --model ngram
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from unspin.checker import Checker
+from unspin.training import doc_examples, fit_models
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pairs", required=True)
+    ap.add_argument("--clean", required=True)
+    ap.add_argument("--model", default="ngram")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    checker = Checker(args.model, models=False)
+    pairs = [json.loads(l) for l in open(args.pairs, encoding="utf-8") if l.strip()]
+    clean = [json.loads(l) for l in open(args.clean, encoding="utf-8") if l.strip()]
+    examples = [doc_examples(checker, p["spun_text"], p["orig_text"], 1) for p in pairs]
+    examples += [doc_examples(checker, p["orig_text"], None, 0) for p in pairs]
+    examples += [doc_examples(checker, c["text"], None, 0) for c in clean]
+    models = fit_models(checker, examples)
+    name = "ngram" if checker.scorer.name == "ngram" else "neural"
+    out = Path(args.out) if args.out else Path(__file__).resolve().parents[1] / f"src/unspin/data/models_{name}.json"
+    models.save(out)
+    print(f"wrote {out}: {models.meta}")
+
+
+if __name__ == "__main__":
+    main()

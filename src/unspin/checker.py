@@ -1,0 +1,146 @@
+"""The pipeline: tokenize -> protect -> propose -> score -> decode -> Report."""
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .document import Document
+from .features import FEATURES, candidate_features, lm_queries, surface
+from .lexicon import Lexicon
+from .lexicon.frequency import zipf
+from .lm.base import load_scorer
+from .models import Models
+from .propose import Proposal, free_runs, propose
+from .protect import analyze
+from .report import Report, Span
+from .restore_render import render
+
+DEFAULT_MODEL = "ngram"
+MAX_CHARS = 1_000_000
+DOC_FEATURES = ["log_words", "span_mass", "span_density", "top5_mean", "max_prob", "proposal_mass", "protected_share"]
+
+
+class InputTooLarge(ValueError):
+    pass
+
+
+@dataclass(slots=True)
+class Decision:
+    proposal: Proposal
+    candidate: int  # index into proposal.candidates
+    prob: float
+    features: np.ndarray
+
+
+def looks_english(doc: Document) -> bool:
+    words = [t.lower for t in doc.tokens if t.is_word and t.protected is None and t.text.isalpha() and len(t.text) > 2]
+    if len(words) < 8:
+        return True
+    return sum(zipf(w) >= 2.5 for w in words) / len(words) >= 0.6
+
+
+class Checker:
+    """Loads a scorer and the learned models once; `check` many documents with it.
+
+    >>> Checker("ngram").check("The minister mentioned the invoice was handed.").spans
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, entities: str = "fast", lexicon: Lexicon | None = None,
+                 models: Models | None = None, max_chars: int = MAX_CHARS):
+        self.model_name = DEFAULT_MODEL if model == "default" else model
+        self.scorer = load_scorer(self.model_name)
+        self.entities = entities
+        self.lexicon = lexicon or Lexicon.default()
+        self._models = models
+        self.max_chars = max_chars
+
+    @property
+    def models(self) -> Models:
+        if self._models is None:
+            self._models = Models.shipped(self.scorer.name)
+        return self._models
+
+    # -- stages ----------------------------------------------------------------------------------
+    def decisions(self, doc: Document) -> list[Decision]:
+        """For each proposal, its most probable candidate under the span model."""
+        proposals = propose(doc, self.lexicon)
+        if not proposals:
+            return []
+        lm = self.scorer.score_batch(lm_queries(doc, proposals))
+        feats = [candidate_features(p, s) for p, s in zip(proposals, lm)]
+        probs = self.models.span.predict_proba(np.vstack(feats))
+        out, k = [], 0
+        for p, f in zip(proposals, feats):
+            pp = probs[k : k + len(f)]
+            best = int(np.argmax(pp))
+            out.append(Decision(p, best, float(pp[best]), f[best]))
+            k += len(f)
+        return out
+
+    def select(self, decisions: list[Decision], threshold: float | None = None) -> list[Decision]:
+        """Non-overlapping decisions above the threshold, most probable first."""
+        t = self.models.span_threshold if threshold is None else threshold
+        taken: list[Decision] = []
+        used: set[int] = set()
+        for d in sorted(decisions, key=lambda d: -d.prob):
+            if d.prob < t:
+                break
+            rng = range(d.proposal.i, d.proposal.j)
+            if used.isdisjoint(rng):
+                taken.append(d)
+                used.update(rng)
+        return sorted(taken, key=lambda d: d.proposal.i)
+
+    def doc_features(self, doc: Document, decisions: list[Decision], chosen: list[Decision]) -> np.ndarray:
+        n_words = max(doc.n_words, 1)
+        n_free = max(sum(b - a for a, b in free_runs(doc)), 1)
+        probs = sorted((d.prob for d in decisions), reverse=True)
+        top5 = (probs + [0.0] * 5)[:5]
+        return np.array([
+            math.log1p(n_words),
+            sum(d.prob for d in chosen) / n_free,
+            len(chosen) / n_free,
+            sum(top5) / 5,
+            probs[0] if probs else 0.0,
+            sum(probs) / n_free,
+            1 - n_free / n_words,
+        ])
+
+    # -- the public call -------------------------------------------------------------------------
+    def analyze(self, text: str, id: str | None = None) -> Document:
+        if len(text) > self.max_chars:
+            raise InputTooLarge(f"text has {len(text):,} characters; the limit is {self.max_chars:,} "
+                                "(split it, or raise max_chars)")
+        return analyze(text, entities=self.entities, id=id)
+
+    def check(self, text: str, id: str | None = None, threshold: float | None = None) -> Report:
+        doc = self.analyze(text, id=id)
+        if doc.n_words == 0:
+            return Report(text=text, score=0.0, spun=False, id=id)
+        if not looks_english(doc):
+            return Report(text=text, score=0.0, spun=False, id=id,
+                          warnings=["the text does not look like English: no restoration attempted"],
+                          details={"confidence": "low"})
+        decisions = self.decisions(doc)
+        chosen = self.select(decisions, threshold)
+        score = float(self.models.doc.predict_proba(self.doc_features(doc, decisions, chosen)[None, :])[0])
+        spans = [self._span(doc, d) for d in chosen]
+        return Report(text=text, score=score, spun=score >= self.models.doc_threshold, spans=spans, id=id,
+                      details={"model": self.model_name, "words": doc.n_words})
+
+    def _span(self, doc: Document, d: Decision) -> Span:
+        p = d.proposal
+        start, end = doc.tokens[p.i].start, doc.tokens[p.j - 1].end
+        spun_text = doc.text[start:end]
+        cand = p.candidates[d.candidate]
+        original = render(surface(cand.words, spun_text), spun_text)
+        evidence = {"sources": cand.source_names, "lm_delta": round(float(d.features[FEATURES.index("lm_delta")]), 3)}
+        return Span(start, end, spun_text, original, d.prob, evidence)
+
+
+@functools.lru_cache(maxsize=4)
+def get_checker(model: str = "default", entities: str = "fast") -> Checker:
+    return Checker(model, entities=entities)

@@ -1,0 +1,1 @@
+"""Sub-commands of the `unspin` CLI, one module per area."""

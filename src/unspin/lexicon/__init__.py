@@ -1,0 +1,69 @@
+"""The lexicon: for a spun word or phrase, which originals could the spinner have replaced with it?
+
+Three sources, merged: the reverse thesaurus (mythes + WordNet + Moby, re-inflected), the grammar
+table (function words and contractions) and a phrase table learned from aligned real pairs.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from pathlib import Path
+
+from .grammar import reverse_pairs
+from .reverse import LEARNED, Candidate, ReverseThesaurus
+
+GRAMMAR = 16
+MAX_PHRASE = 4
+
+
+def load_phrase_table(path: str | Path | None = None) -> dict[str, dict[str, int]]:
+    """spun phrase -> {original phrase: count}, from `scripts/learn_phrase_table.py`."""
+    if path is None:
+        src = resources.files("unspin.lexicon") / "data" / "phrase_table.json"
+        if not src.is_file():
+            return {}
+        return json.loads(src.read_text(encoding="utf-8"))
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+class Lexicon:
+    def __init__(self, thesaurus: ReverseThesaurus | None = None, phrase_table: dict[str, dict[str, int]] | None = None):
+        self.thesaurus = thesaurus or ReverseThesaurus.default()
+        self.phrase_table = load_phrase_table() if phrase_table is None else phrase_table
+        self.grammar = reverse_pairs()
+        self._cache: dict[str, tuple[Candidate, ...]] = {}
+
+    @classmethod
+    @functools.lru_cache(maxsize=1)
+    def default(cls) -> "Lexicon":
+        return cls()
+
+    def candidates(self, phrase: str) -> tuple[Candidate, ...]:
+        """Candidate originals for a lower-cased, space-joined spun phrase (never the phrase itself)."""
+        hit = self._cache.get(phrase)
+        if hit is not None:
+            return hit
+        found: dict[tuple[str, ...], Candidate] = {}
+        n_words = phrase.count(" ") + 1
+        if n_words <= 3:
+            for c in self.thesaurus.lookup(phrase):
+                found[c.words] = c
+        for o in self.grammar.get(phrase, ()):
+            w = tuple(o.split(" "))
+            old = found.get(w)
+            found[w] = Candidate(w, (old.sources if old else 0) | GRAMMAR, old.n_syn if old else 3, old.count if old else 0)
+        for o, count in self.phrase_table.get(phrase, {}).items():
+            w = tuple(o.split(" "))
+            old = found.get(w)
+            found[w] = Candidate(w, (old.sources if old else 0) | LEARNED, old.n_syn if old else 1, count)
+        found.pop(tuple(phrase.split(" ")), None)
+        out = tuple(found.values())
+        if len(self._cache) < 200_000:
+            self._cache[phrase] = out
+        return out
+
+    def knows(self, word: str) -> bool:
+        """Whether any thesaurus lists `word` as a synonym of something: words no entry covers are
+        "immutable" to a thesaurus spinner (DSpin)."""
+        return bool(self.thesaurus.lookup(word)) or word in self.grammar or word in self.phrase_table

@@ -1,0 +1,71 @@
+"""The learned parts: a span model (is this candidate the original?) and a document model (is this
+document spun?), both logistic regressions stored as JSON beside the package, one pair per scorer."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass
+class Logistic:
+    coef: np.ndarray
+    intercept: float
+    mean: np.ndarray
+    scale: np.ndarray
+    names: list[str] = field(default_factory=list)
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        if len(x) == 0:
+            return np.zeros(0)
+        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+    @classmethod
+    def fit(cls, x: np.ndarray, y: np.ndarray, names: list[str], c: float = 1.0, weight=None) -> "Logistic":
+        from sklearn.linear_model import LogisticRegression
+
+        mean, scale = x.mean(axis=0), x.std(axis=0)
+        scale[scale == 0] = 1.0
+        lr = LogisticRegression(C=c, max_iter=2000).fit((x - mean) / scale, y, sample_weight=weight)
+        return cls(lr.coef_[0], float(lr.intercept_[0]), mean, scale, names)
+
+    def to_json(self) -> dict:
+        return {"names": self.names, "coef": self.coef.tolist(), "intercept": self.intercept,
+                "mean": self.mean.tolist(), "scale": self.scale.tolist()}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Logistic":
+        return cls(np.array(d["coef"]), d["intercept"], np.array(d["mean"]), np.array(d["scale"]), d.get("names", []))
+
+
+@dataclass
+class Models:
+    span: Logistic
+    doc: Logistic
+    span_threshold: float = 0.5
+    doc_threshold: float = 0.5
+    meta: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"span": self.span.to_json(), "doc": self.doc.to_json(), "span_threshold": self.span_threshold,
+                "doc_threshold": self.doc_threshold, "meta": self.meta}
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Models":
+        return cls(Logistic.from_json(d["span"]), Logistic.from_json(d["doc"]), d["span_threshold"],
+                   d["doc_threshold"], d.get("meta", {}))
+
+    @classmethod
+    def shipped(cls, scorer: str) -> "Models":
+        name = "ngram" if scorer == "ngram" else "neural"
+        src = resources.files("unspin") / "data" / f"models_{name}.json"
+        if not src.is_file():
+            raise FileNotFoundError(f"no trained models for scorer {scorer!r}; run scripts/train_models.py")
+        return cls.from_json(json.loads(src.read_text(encoding="utf-8")))

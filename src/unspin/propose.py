@@ -1,0 +1,48 @@
+"""Propose: every free word or short phrase the lexicon can map back to an original."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .document import Document
+from .lexicon import MAX_PHRASE, Lexicon
+from .lexicon.reverse import Candidate
+from .tokenize import normalize
+
+
+@dataclass(slots=True)
+class Proposal:
+    i: int  # token range [i, j) in the document
+    j: int
+    spun: tuple[str, ...]  # normalised spun tokens
+    candidates: tuple[Candidate, ...]
+
+
+def free_runs(doc: Document) -> list[tuple[int, int]]:
+    """Maximal runs of unprotected word tokens inside one sentence."""
+    runs = []
+    for a, b in doc.sentences:
+        start = None
+        for k in range(a, b + 1):
+            ok = k < b and doc.tokens[k].is_word and doc.tokens[k].protected is None
+            if ok and start is None:
+                start = k
+            elif not ok and start is not None:
+                runs.append((start, k))
+                start = None
+    return runs
+
+
+def propose(doc: Document, lexicon: Lexicon, max_phrase: int = MAX_PHRASE) -> list[Proposal]:
+    words = [normalize(t.text) for t in doc.tokens]
+    out = []
+    for a, b in free_runs(doc):
+        for i in range(a, b):
+            for n in range(1, max_phrase + 1):
+                j = i + n
+                if j > b:
+                    break
+                phrase = " ".join(words[i:j])
+                cands = lexicon.candidates(phrase)
+                if cands:
+                    out.append(Proposal(i, j, tuple(words[i:j]), cands))
+    return out
