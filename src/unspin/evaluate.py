@@ -191,7 +191,7 @@ def evaluate_reports(pairs: list[dict], spun_reports: list[Report], orig_reports
     if progress:
         from tqdm import tqdm
 
-        iterable = tqdm(iterable, total=len(pairs), desc="scoring pairs", unit="pair", file=sys.stderr)
+        iterable = tqdm(iterable, total=len(pairs), desc="scoring pairs", unit="pair", file=sys.stderr, disable=None)
     for kind, pair, spun, orig in iterable:
         counts = pair_counts(kind, spun, pair["orig_text"])
         targets = [kind] + ([ALL] if kind != SYNTHETIC else [])
@@ -237,7 +237,7 @@ def _check_all(check, texts: list[str], desc: str, progress: bool) -> list[Repor
     if progress:
         from tqdm import tqdm
 
-        texts = tqdm(texts, desc=desc, unit="doc", file=sys.stderr)
+        texts = tqdm(texts, desc=desc, unit="doc", file=sys.stderr, disable=None)  # silent when not a terminal
     return [check(t) for t in texts]
 
 

@@ -19,6 +19,8 @@ import functools
 import hashlib
 import random
 import re
+import sys
+import types
 from dataclasses import dataclass, field
 
 from lemminflect import getAllInflections, getAllLemmas, getInflection
@@ -38,6 +40,13 @@ _WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _CHOICE_RE = re.compile(r"[a-z]+(?: [a-z]+)*")  # no hyphens, digits or apostrophes in thesaurus choices
 _UPOS = {"V": "VERB", "N": "NOUN", "J": "ADJ", "R": "ADV"}
 
+# Number words change facts, not wording ("million" -> "trillion"): a spinner's list leaves them alone.
+_NUMBER_WORDS = frozenset("""
+zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million
+billion trillion dozen half quarter first second third fourth fifth percent
+""".split())
+
 # Words in spaCy's stop list that are still content words a thesaurus spinner rewrites ("said" ->
 # "stated" is the signature swap). The rest of the stop list is left to the grammar pairs.
 _CONTENT_STOPWORDS = frozenset("""
@@ -51,7 +60,7 @@ nevertheless therefore together meanwhile become seem former latter
 def _function_words() -> frozenset[str]:
     from spacy.lang.en.stop_words import STOP_WORDS  # a maintained stop list, no model needed
 
-    return frozenset(w for w in STOP_WORDS if w not in _CONTENT_STOPWORDS)
+    return frozenset(w for w in STOP_WORDS if w not in _CONTENT_STOPWORDS) | _NUMBER_WORDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,17 +149,34 @@ def _grammar_table() -> dict[str, tuple[str, ...]]:
 _GRAMMAR = _grammar_table()
 
 
+_TAGS = {"VERB": ("VB", "VBP", "VBZ", "VBD", "VBN", "VBG"), "NOUN": ("NN", "NNS"), "ADJ": ("JJ", "JJR", "JJS"),
+         "ADV": ("RB", "RBR", "RBS")}
+
+
+def _form(lemma: str, upos: str, tag: str) -> str | None:
+    """The usual `tag` form of a known `lemma`. Verbs and nouns inflect regularly where the dictionary
+    is silent (it lists no VBN for "state": "stated"); comparatives come from the dictionary only, as
+    the rules for unknown words invent forms like "considerabliest"."""
+    known = getAllInflections(lemma, upos)
+    if not known:
+        return None
+    if tag in known:
+        return known[tag][0]
+    if upos in ("VERB", "NOUN"):
+        forms = getInflection(lemma, tag)
+        return forms[0] if forms else None
+    return None
+
+
 @functools.lru_cache(maxsize=100_000)
 def _tags_of(word: str) -> tuple[tuple[str, str], ...]:
     """(lemma, Penn tag) readings of a word, only where the word is the *usual* form for the tag:
     "government" is NN, not also NNS (lemminflect lists it as a rare plural)."""
     out = []
     for upos, lemmas in getAllLemmas(word).items():
-        if upos not in _UPOS.values():
-            continue
         for lemma in lemmas:
-            for tag, forms in getAllInflections(lemma, upos).items():
-                if forms and forms[0] == word:
+            for tag in _TAGS.get(upos, ()):
+                if _form(lemma, upos, tag) == word:
                     out.append((lemma, tag))
     return tuple(out)
 
@@ -170,13 +196,10 @@ def _inflect_choice(choice: str, tag: str | None) -> str | None:
         return choice
     words = choice.split(" ")
     h = _head_index(words, upos)
-    lemmas = getAllLemmas(words[h]).get(upos, ())
-    if words[h] not in lemmas:
+    form = _form(words[h], upos, tag)
+    if form is None:
         return None
-    forms = getInflection(words[h], tag)
-    if not forms:
-        return None
-    words[h] = forms[0]
+    words[h] = form
     return " ".join(words)
 
 
@@ -235,12 +258,26 @@ class Spinner:
             return hit
         best: dict[str, float] = {}
         readings = self._readings(words)
-        tagged = [r for r in readings if r[1] is not None]
-        for lemma, tag in tagged or readings:  # when lemminflect knows the word, respect its parts of speech
-            for choice, weight in self.forward.choices(lemma):
-                surface = _inflect_choice(choice, tag)
-                if surface and surface != key and not self._echoes(surface, words):
-                    best[surface] = max(best.get(surface, 0.0), weight)
+        # Group the readings by lemma and part of speech: "identified" is VBD and VBN of "identify", and a
+        # choice is kept only when it inflects the same under every reading of the group ("named", never
+        # "saw"/"seen"), since the spinner does not know which one the sentence uses.
+        groups: dict[tuple[str, str], list[str]] = {}
+        for lemma, tag in readings:
+            if tag is not None:
+                groups.setdefault((lemma, tag[0]), []).append(tag)
+        tagged = [(lemma, tags) for (lemma, _), tags in groups.items()]
+        untagged = [(lemma, [None]) for lemma, tag in readings if tag is None]
+        # when lemminflect knows the word, respect its parts of speech; the surface entry is the fallback
+        # ("according to": "to" reads as an adverb, yet the phrase is listed as it stands)
+        for plans in (tagged, untagged):
+            for lemma, tags in plans:
+                for choice, weight in self.forward.choices(lemma):
+                    forms = {_inflect_choice(choice, tag) for tag in tags}
+                    surface = forms.pop() if len(forms) == 1 else None
+                    if surface and surface != key and not self._echoes(surface, words):
+                        best[surface] = max(best.get(surface, 0.0), weight)
+            if best:
+                break
         out = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
         if len(self._word_cache) < 100_000:
             self._word_cache[key] = out
@@ -356,3 +393,15 @@ class Spinner:
             pos = end
         pieces.append(text[pos:])
         return SpinResult("".join(pieces), text, subs, n_eligible)
+
+
+class _CallableModule(types.ModuleType):
+    """`unspin.spin(text, rate, seed)` is a function of the package, but importing this module rebinds
+    the package attribute `unspin.spin` to the module. Making the module callable with the same
+    signature keeps `unspin.spin(...)` working either way."""
+
+    def __call__(self, text: str, rate: float = 0.3, seed: int = 0) -> str:
+        return Spinner(seed=seed).spin(text, rate=rate).spun_text
+
+
+sys.modules[__name__].__class__ = _CallableModule
