@@ -268,6 +268,18 @@
       if (e.dataTransfer && e.dataTransfer.files.length) loadFile(e.dataTransfer.files[0]);
     });
 
+    // Keep a shown tooltip inside the window (spans near the right edge, narrow phones).
+    const placeTip = (e) => {
+      const sp = e.target.closest && e.target.closest(".sp");
+      const tip = sp && sp.querySelector(".tip");
+      if (!tip) return;
+      tip.style.left = "0px";
+      const over = tip.getBoundingClientRect().right - (document.documentElement.clientWidth - 8);
+      if (over > 0) tip.style.left = `${-over}px`;
+    };
+    document.addEventListener("mouseover", placeTip);
+    document.addEventListener("focusin", placeTip);
+
     // Escape hides the tooltip of the focused or hovered span (WCAG 1.4.13: dismissable).
     document.addEventListener("keydown", (e) => {
       if (e.key === "Escape") document.body.classList.add("tips-off");
