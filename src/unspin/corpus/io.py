@@ -73,9 +73,9 @@ def expand_inputs(inputs: list[str] | str) -> list[str]:
 
 
 # -- reading ---------------------------------------------------------------------------------------
-def open_binary(path: str, mode: str = "rb") -> IO[bytes]:
-    """Open a possibly compressed file as a binary stream (by suffix)."""
-    low = path.lower()
+def open_binary(path: str, mode: str = "rb", suffix: str | None = None) -> IO[bytes]:
+    """Open a possibly compressed file as a binary stream (by `suffix`, default the path's own)."""
+    low = (suffix or path).lower()
     if low.endswith(".gz"):
         return gzip.open(path, mode)
     if low.endswith(".zst"):
@@ -180,7 +180,7 @@ class JsonlSink:
 
     def __init__(self, path: str, suffix: str):
         self.path = path
-        self._f = open_binary(path, "wb") if suffix != ".jsonl" else open(path, "wb")
+        self._f = open_binary(path, "wb", suffix)
 
     def write(self, records: list[dict]) -> list[tuple[int, str]]:
         """Write; returns (index, error) for records that could not be written."""
@@ -299,7 +299,7 @@ def iter_output(path: str, fmt: str, batch_size: int = 4096) -> Iterator[list[di
         for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size):
             yield batch.to_pylist()
         return
-    with open_binary(path) as raw:
+    with open_binary(path, "rb", fmt) as raw:
         stream = io.BufferedReader(raw, 1 << 20) if fmt == ".jsonl.zst" else raw
         buf = []
         for line in stream:

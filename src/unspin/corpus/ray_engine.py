@@ -89,7 +89,8 @@ class RayExecutor:
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True  # shard order, so the driver writes as the local executor
         ctx.enable_progress_bars = False  # our own bar reports documents, words and flags
-        ctx.target_max_block_size = 16 * 1024 * 1024  # read blocks stay small: memory bounded by batches
+        # small read blocks: a single big input file still spreads over every actor, and memory stays bounded
+        ctx.target_max_block_size = 512 * 1024
         ds = ray.data.from_items([{"index": s.index, "path": s.path, "key": s.key} for s in shards],
                                  override_num_blocks=len(shards))
         # reading is light next to checking: zero-CPU read tasks never wait behind the checking actors
