@@ -8,8 +8,8 @@ import argparse
 import json
 from pathlib import Path
 
-from unspin.checker import Checker
-from unspin.training import doc_examples, fit_models
+from unspin.lexicon import Lexicon
+from unspin.training import train_checker
 
 
 def main() -> None:
@@ -19,13 +19,10 @@ def main() -> None:
     ap.add_argument("--model", default="ngram")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    checker = Checker(args.model, models=False)
     pairs = [json.loads(l) for l in open(args.pairs, encoding="utf-8") if l.strip()]
     clean = [json.loads(l) for l in open(args.clean, encoding="utf-8") if l.strip()]
-    examples = [doc_examples(checker, p["spun_text"], p["orig_text"], 1) for p in pairs]
-    examples += [doc_examples(checker, p["orig_text"], None, 0) for p in pairs]
-    examples += [doc_examples(checker, c["text"], None, 0) for c in clean]
-    models = fit_models(checker, examples)
+    checker = train_checker(args.model, Lexicon.default(), pairs, clean)
+    models = checker.models
     name = "ngram" if checker.scorer.name == "ngram" else "neural"
     out = Path(args.out) if args.out else Path(__file__).resolve().parents[1] / f"src/unspin/data/models_{name}.json"
     models.save(out)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .document import Document
-from .features import FEATURES, candidate_features, lm_queries, surface
+from .features import FEATURES, candidate_features, lm_queries, neural_features, surface
 from .lexicon import Lexicon
 from .lexicon.frequency import zipf
 from .lm.base import load_scorer
@@ -20,6 +20,8 @@ from .restore_render import render
 
 DEFAULT_MODEL = "ngram"
 MAX_CHARS = 1_000_000
+PRUNE_BELOW = 0.03  # the cascade: proposals the n-gram stage gives less than this never reach the neural LM
+PRUNE_TOP = 3
 DOC_FEATURES = ["log_words", "span_mass", "span_density", "top5_mean", "max_prob", "proposal_mass", "protected_share"]
 
 
@@ -52,6 +54,8 @@ class Checker:
                  models: Models | None = None, max_chars: int = MAX_CHARS):
         self.model_name = DEFAULT_MODEL if model == "default" else model
         self.scorer = load_scorer(self.model_name)
+        self.ngram = self.scorer if self.scorer.name == "ngram" else load_scorer("ngram")
+        self._prune_models: Models | None = None
         self.entities = entities
         self.lexicon = lexicon or Lexicon.default()
         self._models = models
@@ -63,14 +67,42 @@ class Checker:
             self._models = Models.shipped(self.scorer.name)
         return self._models
 
+    @property
+    def prune_models(self) -> Models:
+        if self._prune_models is None:
+            self._prune_models = Models.shipped("ngram")
+        return self._prune_models
+
     # -- stages ----------------------------------------------------------------------------------
-    def decisions(self, doc: Document) -> list[Decision]:
-        """For each proposal, its most probable candidate under the span model."""
+    def featurize(self, doc: Document) -> tuple[list[Proposal], list[np.ndarray]]:
+        """Proposals and their candidates' features. With a neural scorer this is a cascade: the n-gram
+        stage scores every candidate, and only proposals it finds plausible, with their best few
+        candidates, are rescored by the neural LM."""
         proposals = propose(doc, self.lexicon)
         if not proposals:
-            return []
-        lm = self.scorer.score_batch(lm_queries(doc, proposals))
+            return [], []
+        lm = self.ngram.score_batch(lm_queries(doc, proposals))
         feats = [candidate_features(p, s) for p, s in zip(proposals, lm)]
+        if self.scorer is self.ngram:
+            return proposals, feats
+        probs = [self.prune_models.span.predict_proba(f) for f in feats]
+        kept_p, kept_f = [], []
+        for p, f, pp in zip(proposals, feats, probs):
+            if pp.max() < PRUNE_BELOW:
+                continue
+            top = np.argsort(-pp)[:PRUNE_TOP]
+            kept_p.append(Proposal(p.i, p.j, p.spun, tuple(p.candidates[k] for k in top)))
+            kept_f.append(f[top])
+        if not kept_p:
+            return [], []
+        nn = self.scorer.score_batch(lm_queries(doc, kept_p))
+        return kept_p, [np.hstack([f, neural_features(s)]) for f, s in zip(kept_f, nn)]
+
+    def decisions(self, doc: Document) -> list[Decision]:
+        """For each proposal, its most probable candidate under the span model."""
+        proposals, feats = self.featurize(doc)
+        if not proposals:
+            return []
         probs = self.models.span.predict_proba(np.vstack(feats))
         out, k = [], 0
         for p, f in zip(proposals, feats):

@@ -77,3 +77,14 @@ def lm_queries(doc: Document, proposals: list[Proposal]):
         cands = [spun_surface] + [surface(c.words, spun_surface[0]) for c in p.candidates]
         queries.append((left, cands, right))
     return queries
+
+
+NEURAL_FEATURES = ["nn_delta", "nn_best", "nn_margin"]
+
+
+def neural_features(lm: list[float]) -> np.ndarray:
+    spun_lp, cand = lm[0], np.asarray(lm[1:], dtype=float)
+    best = cand.max()
+    second = np.sort(cand)[-2] if len(cand) > 1 else spun_lp
+    return np.stack([cand - spun_lp, (cand == best).astype(float),
+                     np.where(cand == best, cand - second, cand - best)], axis=1)

@@ -13,9 +13,8 @@ import numpy as np
 
 from .alignment import align_pair
 from .checker import DOC_FEATURES, Checker, Decision
-from .features import FEATURES, candidate_features, lm_queries
+from .features import FEATURES, NEURAL_FEATURES
 from .models import Logistic, Models
-from .propose import propose
 from .tokenize import normalize
 
 
@@ -45,9 +44,7 @@ def gold_targets(spun_text: str, orig_text: str):
 
 def doc_examples(checker: Checker, text: str, orig_text: str | None, spun: int) -> DocExamples:
     doc = checker.analyze(text)
-    proposals = propose(doc, checker.lexicon)
-    lm = checker.scorer.score_batch(lm_queries(doc, proposals)) if proposals else []
-    feats = [candidate_features(p, s) for p, s in zip(proposals, lm)]
+    proposals, feats = checker.featurize(doc)
     targets, excluded = gold_targets(text, orig_text) if orig_text is not None else ({}, set())
     labels = []
     for p in proposals:
@@ -66,36 +63,107 @@ def fit_span(examples: list[DocExamples], c: float = 1.0) -> Logistic:
             if y is not None:
                 xs.append(f)
                 ys.append(y)
-    return Logistic.fit(np.vstack(xs), np.concatenate(ys), FEATURES, c=c)
+    x = np.vstack(xs)
+    names = FEATURES if x.shape[1] == len(FEATURES) else FEATURES + NEURAL_FEATURES
+    return Logistic.fit(x, np.concatenate(ys), names, c=c)
 
 
-def doc_feature_row(checker: Checker, ex: DocExamples, span: Logistic, threshold: float) -> np.ndarray:
-    decisions = []
-    for p, f in zip(ex.proposals, ex.feats):
+def example_decisions(ex: DocExamples, span: Logistic) -> list[tuple[Decision, float | None]]:
+    """Each proposal's best candidate, with its label (1 right original, 0 wrong, None excluded)."""
+    out = []
+    for p, f, y in zip(ex.proposals, ex.feats, ex.labels):
         pp = span.predict_proba(f)
         b = int(np.argmax(pp))
-        decisions.append(Decision(p, b, float(pp[b]), f[b]))
-    chosen = checker.select(decisions, threshold)
-    return checker.doc_features(ex.doc, decisions, chosen)
+        out.append((Decision(p, b, float(pp[b]), f[b]), None if y is None else (2.0 if y[b] else (1.0 if y.any() else 0.0))))
+    return out
 
 
-def fit_models(checker: Checker, examples: list[DocExamples], span_threshold: float = 0.5,
+# Net value of a restoration decision: a right original gains 1, the right place with a wrong word 0.2
+# (it is flagged), and a change to a word that was not spun costs 2 (damage is worse than a miss).
+GAIN = {2.0: 1.0, 1.0: 0.2, 0.0: -2.0}
+MAX_CLEAN_CHANGE = 0.003
+
+
+def choose_threshold(checker: Checker, examples: list[DocExamples], decided: list[list]) -> float:
+    best_t, best_v = 0.5, -np.inf
+    clean_words = sum(ex.doc.n_words for ex in examples if not ex.spun) or 1
+    for t in np.arange(0.1, 0.91, 0.025):
+        value, clean_changed = 0.0, 0
+        for ex, dec in zip(examples, decided):
+            label_of = {id(d): y for d, y in dec}
+            for d in checker.select([d for d, _ in dec], t):
+                y = label_of[id(d)]
+                if ex.spun and y is not None:
+                    value += GAIN[y]
+                elif not ex.spun:
+                    clean_changed += d.proposal.j - d.proposal.i
+        if clean_changed / clean_words <= MAX_CLEAN_CHANGE and value > best_v:
+            best_t, best_v = float(t), value
+    return best_t
+
+
+def fit_models(checker: Checker, examples: list[DocExamples], span_threshold: float | None = None,
                folds: int = 3, seed: int = 0) -> Models:
     span = fit_span(examples)
-    # cross-fitted span probabilities for the document model
+    # cross-fitted span probabilities, for the restore threshold and the document model
     rng = np.random.default_rng(seed)
-    fold_of = rng.integers(0, folds, len(examples))
-    rows = [None] * len(examples)
+    fold_of = rng.permutation(len(examples)) % folds
+    decided: list = [None] * len(examples)
     for k in range(folds):
         train = [e for e, f in zip(examples, fold_of) if f != k]
-        if not any(e.spun for e in train):
-            continue
         m = fit_span(train)
         for idx in np.flatnonzero(fold_of == k):
-            rows[idx] = doc_feature_row(checker, examples[idx], m, span_threshold)
+            decided[idx] = example_decisions(examples[idx], m)
+    if span_threshold is None:
+        span_threshold = choose_threshold(checker, examples, decided)
+    rows = [None] * len(examples)
+    for idx, (ex, dec) in enumerate(zip(examples, decided)):
+        ds = [d for d, _ in dec]
+        rows[idx] = checker.doc_features(ex.doc, ds, checker.select(ds, span_threshold))
     keep = [i for i, r in enumerate(rows) if r is not None]
     x = np.vstack([rows[i] for i in keep])
     y = np.array([examples[i].spun for i in keep])
     doc = Logistic.fit(x, y, DOC_FEATURES, c=1.0)
     return Models(span, doc, span_threshold, 0.5, meta={"scorer": checker.scorer.name, "docs": len(examples),
                                                         "spun_docs": int(sum(e.spun for e in examples))})
+
+
+def train_checker(model: str, lexicon, pairs: list[dict], clean: list[dict], prune_models: Models | None = None) -> Checker:
+    """A checker whose models are fitted on these pairs and clean documents only."""
+    checker = Checker(model, lexicon=lexicon, models=False, entities="fast")
+    checker._prune_models = prune_models
+    examples = [doc_examples(checker, p["spun_text"], p["orig_text"], 1) for p in pairs]
+    examples += [doc_examples(checker, p["orig_text"], None, 0) for p in pairs]
+    examples += [doc_examples(checker, c["text"], None, 0) for c in clean]
+    checker._models = fit_models(checker, examples)
+    return checker
+
+
+def cross_validated_reports(pairs: list[dict], clean: list[dict], model: str = "default", k: int = 5, seed: int = 0):
+    """Reports for every spun text, original and clean document, each made by a phrase table and models
+    fitted without that pair (k-fold by pair; clean documents spread over the folds).
+
+    Returns (spun_reports, orig_reports, clean_reports) in input order."""
+    from .lexicon import Lexicon
+    from .lexicon.learn import learn_phrase_table
+
+    rng = np.random.default_rng(seed)
+    pair_fold = rng.permutation(len(pairs)) % k
+    clean_fold = rng.permutation(len(clean)) % k
+    spun_reports: list = [None] * len(pairs)
+    orig_reports: list = [None] * len(pairs)
+    clean_reports: list = [None] * len(clean)
+    base = Lexicon.default()
+    for f in range(k):
+        train_pairs = [p for p, pf in zip(pairs, pair_fold) if pf != f]
+        lexicon = Lexicon(base.thesaurus, phrase_table=learn_phrase_table(train_pairs))
+        train_clean = [c for c, cf in zip(clean, clean_fold) if cf != f]
+        checker = train_checker("ngram", lexicon, train_pairs, train_clean)
+        if model not in ("ngram", "default"):
+            checker = train_checker(model, lexicon, train_pairs, train_clean, prune_models=checker.models)
+        for i in np.flatnonzero(pair_fold == f):
+            spun_reports[i] = checker.check(pairs[i]["spun_text"], id=pairs[i].get("id"))
+            orig_reports[i] = checker.check(pairs[i]["orig_text"], id=pairs[i].get("id"))
+        for i in np.flatnonzero(clean_fold == f):
+            clean_reports[i] = checker.check(clean[i]["text"], id=clean[i].get("id"))
+    return spun_reports, orig_reports, clean_reports

@@ -26,11 +26,13 @@ def _is_loopback(host: str) -> bool:
 @click.option("--max-body", default=1_000_000, show_default=True, type=click.IntRange(1), help="Largest request body, bytes.")
 @click.option("--max-chars", default=100_000, show_default=True, type=click.IntRange(1), help="Longest text, characters.")
 @click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Seconds per request.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help="Span confidence needed to flag and restore (default: calibrated); a request may override it.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Threads running checks (the model is loaded once and shared).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-def serve(host, port, index, model, max_body, max_chars, timeout, workers, log_level):
+def serve(host, port, index, model, max_body, max_chars, timeout, threshold, workers, log_level):
     """Serve the page (/) and the JSON API (/api/check, /api/restore, /api/trace, /api/health; docs at /docs)."""
     try:
         import uvicorn
@@ -45,7 +47,7 @@ def serve(host, port, index, model, max_body, max_chars, timeout, workers, log_l
     click.echo(f"loading model {model!r}…", err=True)
     try:
         app = create_app(model=model, index=index, max_body=max_body, max_chars=max_chars, timeout=timeout,
-                         workers=workers)
+                         threshold=threshold, workers=workers)
     except IndexUnavailable as e:
         raise click.ClickException(str(e)) from e
     shown = f"[{host}]" if ":" in host else host

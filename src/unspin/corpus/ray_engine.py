@@ -90,7 +90,7 @@ class RayExecutor:
         ctx.execution_options.preserve_order = True  # shard order, so the driver writes as the local executor
         ctx.enable_progress_bars = False  # our own bar reports documents, words and flags
         # small read blocks: a single big input file still spreads over every actor, and memory stays bounded
-        ctx.target_max_block_size = 512 * 1024
+        ctx.target_max_block_size = 128 * 1024
         ds = ray.data.from_items([{"index": s.index, "path": s.path, "key": s.key} for s in shards],
                                  override_num_blocks=len(shards))
         # reading is light next to checking: zero-CPU read tasks never wait behind the checking actors

@@ -15,6 +15,16 @@ from .reverse import LEARNED, Candidate, ReverseThesaurus
 
 GRAMMAR = 16
 MAX_PHRASE = 4
+MAX_CANDIDATES = 20
+
+
+def prior_rank(c: Candidate) -> float:
+    """A cheap static ordering used to keep the most plausible candidates before any LM scoring."""
+    from .frequency import zipf
+
+    thesauri = bin(c.sources & 7).count("1")
+    return 4.0 * bool(c.sources & LEARNED) + 0.5 * c.count + 2.0 * bool(c.sources & GRAMMAR) + thesauri \
+        + 1.0 * sum(zipf(w) for w in c.words) / len(c.words)
 
 
 def load_phrase_table(path: str | Path | None = None) -> dict[str, dict[str, int]]:
@@ -28,7 +38,9 @@ def load_phrase_table(path: str | Path | None = None) -> dict[str, dict[str, int
 
 
 class Lexicon:
-    def __init__(self, thesaurus: ReverseThesaurus | None = None, phrase_table: dict[str, dict[str, int]] | None = None):
+    def __init__(self, thesaurus: ReverseThesaurus | None = None, phrase_table: dict[str, dict[str, int]] | None = None,
+                 max_candidates: int = MAX_CANDIDATES):
+        self.max_candidates = max_candidates
         self.thesaurus = thesaurus or ReverseThesaurus.default()
         self.phrase_table = load_phrase_table() if phrase_table is None else phrase_table
         self.grammar = reverse_pairs()
@@ -58,7 +70,7 @@ class Lexicon:
             old = found.get(w)
             found[w] = Candidate(w, (old.sources if old else 0) | LEARNED, old.n_syn if old else 1, count)
         found.pop(tuple(phrase.split(" ")), None)
-        out = tuple(found.values())
+        out = tuple(sorted(found.values(), key=prior_rank, reverse=True)[: self.max_candidates])
         if len(self._cache) < 200_000:
             self._cache[phrase] = out
         return out

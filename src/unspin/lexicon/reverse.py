@@ -28,6 +28,13 @@ class Candidate:
         return [name for bit, name in SOURCE_NAMES.items() if self.sources & bit]
 
 
+@functools.lru_cache(maxsize=200_000)
+def _inflect(lemma: str, tag: str) -> str | None:
+    forms = getInflection(lemma, tag)
+    return forms[0] if forms else None
+
+
+@functools.lru_cache(maxsize=200_000)
 def _tags_of(word: str) -> list[tuple[str, str]]:
     """(lemma, Penn tag) readings of an inflected word."""
     out = []
@@ -43,10 +50,10 @@ def inflect_phrase(phrase: str, tag: str) -> str | None:
     """Inflect the head of a lemma phrase: the first word of a verb phrase, the last of a noun phrase."""
     words = phrase.split(" ")
     i = 0 if tag.startswith("V") else len(words) - 1
-    forms = getInflection(words[i], tag)
-    if not forms:
+    form = _inflect(words[i], tag)
+    if form is None:
         return None
-    words[i] = forms[0]
+    words[i] = form
     return " ".join(words)
 
 

@@ -16,6 +16,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from ..tokenize import _TYPO_MAP, TOKEN_RE, normalize
+from .fingerprint import _TYPO_RE
 
 SEED = 3  # identical tokens that start or continue a passage
 MAX_GAP = 15  # tokens on either side between two seeds chained into one passage
@@ -75,7 +76,9 @@ class TokenSeq:
         for m in TOKEN_RE.finditer(text):
             starts.append(m.start())
             ends.append(m.end())
-        folded = text.lower().translate(_TYPO_MAP)
+        folded = text.lower()
+        if _TYPO_RE.search(folded):
+            folded = folded.translate(_TYPO_MAP)
         if len(folded) == len(text):  # normalise once for the whole text (the common case)
             keys = [folded[a:b] for a, b in zip(starts, ends)]
         else:  # a few characters change length when lower-cased ("İ"): per token

@@ -16,10 +16,12 @@ where the order does not). Hashing is by BLAKE2b (stable across runs, unlike `ha
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 
-from ..document import Token
-from ..tokenize import normalize, tokenize
+from lemminflect import getAllLemmas
+
+from ..tokenize import _TYPO_MAP, TOKEN_RE, normalize
 
 # Function words spinners leave alone (prepositions, articles, pronouns, auxiliaries, conjunctions).
 # Deliberately short: a word a spinner does swap ("said", "because") would break the n-grams around it.
@@ -36,16 +38,26 @@ MAX_MUTABILITY_CACHE = 500_000
 
 @dataclass(slots=True)
 class Fingerprint:
-    """A text's tokens, which of them are anchors, and the hashed features for the index."""
+    """A text's anchors and the hashed features for the index."""
 
-    tokens: list[Token]
-    anchors: list[int] = field(default_factory=list)  # token indices of the anchors, in order
+    anchors: list[int] = field(default_factory=list)  # word hashes of the anchors, in order
     grams: set[int] = field(default_factory=set)  # hashed anchor n-grams
     content: set[int] = field(default_factory=set)  # hashed content anchors (names, numbers, rare words)
 
     @property
     def hashes(self) -> set[int]:
         return self.grams | self.content
+
+
+_TYPO_RE = re.compile("[" + re.escape("".join(chr(c) for c in _TYPO_MAP)) + "]")
+PUNCT, MUTABLE, STOP, CONTENT = range(4)
+_MASK = (1 << 64) - 1
+_MULT = 0x100000001B3  # FNV-1 prime: n-gram hash = polynomial over the words' BLAKE2b hashes
+CONTENT_SALT = 0x5BD1E9955BD1E995
+
+
+def _signed(h: int) -> int:
+    return h - (1 << 64) if h >= 1 << 63 else h
 
 
 def stable_hash(s: str) -> int:
@@ -65,6 +77,9 @@ class Fingerprinter:
         self.n = n
         self._lexicon = lexicon
         self._mutable: dict[str, bool] = {}
+        self._classes: dict[str, int] = {}
+        self._hashes: dict[str, int] = {}
+        self._tables = None
 
     @property
     def lexicon(self):
@@ -75,51 +90,93 @@ class Fingerprinter:
         return self._lexicon
 
     def settings(self) -> dict:
-        return {"fingerprint": "anchors-v1", "n": self.n}
+        return {"fingerprint": "anchors-v2", "n": self.n}
+
+    def _known_tables(self):
+        if self._tables is None:
+            lex = self.lexicon
+            self._tables = (lex.thesaurus.table, lex.grammar, lex.phrase_table)
+        return self._tables
 
     def is_mutable(self, word: str) -> bool:
-        """Whether a thesaurus spinner could swap this (lower-cased) word: some entry covers it."""
+        """Whether a thesaurus spinner could swap this (lower-cased) word: some entry covers it or its
+        lemma. The same test as `Lexicon.knows`, on the tables directly: `knows` re-inflects every
+        candidate, which costs milliseconds per new word, and only existence matters here."""
         hit = self._mutable.get(word)
         if hit is None:
-            hit = self.lexicon.knows(word)
+            table, grammar, phrases = self._known_tables()
+            hit = word in table or word in grammar or word in phrases
+            if not hit:
+                hit = any(lemma in table for lemmas in getAllLemmas(word).values() for lemma in lemmas)
             if len(self._mutable) < MAX_MUTABILITY_CACHE:
                 self._mutable[word] = hit
         return hit
 
-    def anchor_kind(self, tokens: list[Token], i: int) -> str | None:
-        """'stop', 'content' or None (a mutable word, dropped from the fingerprint)."""
-        tok = tokens[i]
-        if not tok.is_word:
-            return None
-        word = normalize(tok.text)
-        if word in STOPWORDS:
-            return "stop"
-        if any(ch.isdigit() for ch in word):
-            return "content"
-        if tok.text[0].isupper() and i > 0 and tokens[i - 1].text not in _SENTENCE_OPENERS:
-            return "content"  # a name: capitalised inside a sentence
-        if len(word) > 2 and not self.is_mutable(word):
-            return "content"  # immutable: no thesaurus entry covers it
-        return None
+    def _word_class(self, word: str) -> int:
+        """PUNCT, MUTABLE, STOP or CONTENT for a normalised token (cached: the hot loop of a build)."""
+        c = self._classes.get(word)
+        if c is None:
+            first = word[0]
+            if not (first.isalnum() or first == "_"):
+                c = PUNCT
+            elif word in STOPWORDS:
+                c = STOP
+            elif any(ch.isdigit() for ch in word):
+                c = CONTENT
+            elif len(word) > 2 and not self.is_mutable(word):
+                c = CONTENT  # immutable: no thesaurus entry covers it
+            else:
+                c = MUTABLE
+            if len(self._classes) < MAX_MUTABILITY_CACHE:
+                self._classes[word] = c
+                self._hashes[word] = stable_hash(word)
+        return c
 
-    def fingerprint(self, text: str, tokens: list[Token] | None = None) -> Fingerprint:
-        tokens = tokenize(text) if tokens is None else tokens
-        fp = Fingerprint(tokens)
-        words: list[str] = []
-        for i in range(len(tokens)):
-            kind = self.anchor_kind(tokens, i)
-            if kind is None:
+    def _word_hash(self, word: str) -> int:
+        h = self._hashes.get(word)
+        return stable_hash(word) if h is None else h
+
+    def fingerprint(self, text: str) -> Fingerprint:
+        """Anchors and hashed features of `text` (one regex pass over the folded text, cached word
+        classes and hashes, n-gram hashes combined arithmetically: a build must reach 1,000 docs/s)."""
+        fp = Fingerprint()
+        folded = text.lower()
+        if _TYPO_RE.search(folded):  # str.translate is slow: only when there is something to map
+            folded = folded.translate(_TYPO_MAP)
+        raws = TOKEN_RE.findall(text)
+        lows = TOKEN_RE.findall(folded) if len(folded) == len(text) else None
+        if lows is None or len(lows) != len(raws):  # lower-casing changed a length ("İ"): per token
+            lows = [normalize(r) for r in raws]
+        classes, word_class = self._classes, self._word_class
+        anchors: list[int] = []  # word hashes of the anchors
+        stops: list[bool] = []
+        content = fp.content
+        opener = True  # the previous token starts a sentence (a capital after it is not a name)
+        for raw, w in zip(raws, lows):
+            c = classes.get(w)
+            if c is None:
+                c = word_class(w)
+            if c == PUNCT:
+                opener = raw in _SENTENCE_OPENERS
                 continue
-            word = normalize(tokens[i].text)
-            fp.anchors.append(i)
-            words.append(word)
-            if kind == "content":
-                fp.content.add(stable_hash("u\x1f" + word))
+            if c == MUTABLE and not opener and raw[0].isupper():
+                c = CONTENT  # a name: capitalised inside a sentence
+            opener = False
+            if c == MUTABLE:
+                continue
+            h = self._word_hash(w)
+            anchors.append(h)
+            stops.append(c == STOP)
+            if c == CONTENT:
+                content.add(_signed(h ^ CONTENT_SALT))
+        fp.anchors = anchors
         n = self.n
-        for j in range(len(words) - n + 1):
-            gram = words[j : j + n]
-            if all(w in STOPWORDS for w in gram) and n < 5:
-                # pure stopword trigrams ("of the to") are shared by every English text: skip them
-                continue
-            fp.grams.add(stable_hash("g\x1f" + "\x1f".join(gram)))
+        grams = fp.grams
+        for j in range(len(anchors) - n + 1):
+            if all(stops[j : j + n]):
+                continue  # pure stopword n-grams ("of the to") are shared by every English text
+            h = 0
+            for x in anchors[j : j + n]:
+                h = (h * _MULT + x) & _MASK
+            grams.add(_signed(h))
         return fp

@@ -29,7 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-from ..tokenize import tokenize
+from ..tokenize import TOKEN_RE
 from .align import Alignment, Passage, Substitution, TokenSeq, align
 from .fingerprint import Fingerprinter, stable_hash
 
@@ -208,12 +208,11 @@ class Index:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self._delete_ids([p[0] for p in prepared])
-            postings = []
-            for doc_id, text, meta, fp_blob, tok_blob, hashes in prepared:
-                cur = self.db.execute("INSERT INTO docs(id, text, metadata, fp, tokens) VALUES (?, ?, ?, ?, ?)",
-                                      (doc_id, text, meta, fp_blob, tok_blob))
-                docno = cur.lastrowid
-                postings.extend((h, docno) for h in hashes)
+            # docnos assigned here: the write lock is held, and one executemany beats a row at a time
+            first = (self.db.execute("SELECT max(docno) FROM docs").fetchone()[0] or 0) + 1
+            self.db.executemany("INSERT INTO docs(docno, id, text, metadata, fp, tokens) VALUES (?, ?, ?, ?, ?, ?)",
+                                [(first + i, *p[:5]) for i, p in enumerate(prepared)])
+            postings = [(h, first + i) for i, p in enumerate(prepared) for h in p[5]]
             postings.sort()  # clustered inserts into the (hash, docno) B-tree are much faster
             self.db.executemany("INSERT OR IGNORE INTO postings VALUES (?, ?)", postings)
             self.db.execute("COMMIT")
@@ -289,10 +288,9 @@ class Index:
         """The best sources of `text`, verified by alignment, best first (at most `k`)."""
         if len(text) > MAX_QUERY_CHARS:
             raise QueryTooLarge(f"query of {len(text):,} characters is larger than {MAX_QUERY_CHARS:,}; split it")
-        q_tokens = tokenize(text)
-        if not any(t.is_word for t in q_tokens):
+        fp = self.fingerprinter.fingerprint(text)
+        if not fp.anchors and not TOKEN_RE.search(text):
             return []
-        fp = self.fingerprinter.fingerprint(text, q_tokens)
         cands = self.candidates(fp.hashes)
         if not cands:
             return []

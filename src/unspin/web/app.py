@@ -39,12 +39,15 @@ def _fastapi(**kwargs) -> FastAPI:
 
 
 def create_app(model: str = "default", index: Any = None, max_body: int = MAX_BODY, max_chars: int = MAX_CHARS,
-               timeout: float = TIMEOUT, workers: int = 2, max_pending: int = 64, checker: Any = None,
-               warm: bool = True) -> FastAPI:
+               timeout: float = TIMEOUT, workers: int = 2, max_pending: int = 64, threshold: float | None = None,
+               checker: Any = None, warm: bool = True) -> FastAPI:
     """Build the app. The checker is loaded here, once, and shared by every request.
 
     `index`: path of an archive index (`unspin index add`) to enable POST /api/trace, or None.
-    `checker`: an already loaded object with `.check(text, id=None) -> Report` (default: `get_checker(model)`).
+    `threshold`: span confidence needed to flag and restore (None: the checker's calibrated threshold);
+    a request may override it.
+    `checker`: an already loaded object with `.check(text, id=None, threshold=None) -> Report`
+    (default: `get_checker(model)`).
     Raises `IndexUnavailable` if `index` is given but cannot be opened.
     """
     tracer = TraceIndex(index) if index is not None else None  # a bad index fails before the slow load
@@ -79,7 +82,8 @@ def create_app(model: str = "default", index: Any = None, max_body: int = MAX_BO
 
     async def report(body: CheckRequest):
         text = text_of(body)
-        return await runner.run(checker.check, text, body.id, what="the check")
+        t = threshold if body.threshold is None else body.threshold
+        return await runner.run(checker.check, text, body.id, t, what="the check")
 
     @app.get("/", include_in_schema=False)
     async def page():
@@ -89,7 +93,7 @@ def create_app(model: str = "default", index: Any = None, max_body: int = MAX_BO
     async def health():
         """Liveness, the loaded model, whether tracing is available, and the limits."""
         return {"status": "ok", "model": model_name, "index": tracer is not None, "version": __version__,
-                "limits": {"max_body": max_body, "max_chars": max_chars, "timeout": timeout}}
+                "limits": {"max_body": max_body, "max_chars": max_chars, "timeout": timeout, "threshold": threshold}}
 
     @app.post("/api/check", response_model=ReportOut, responses=ERRORS, tags=["check"])
     async def check(body: CheckRequest):

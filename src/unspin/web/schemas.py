@@ -12,6 +12,9 @@ class CheckRequest(BaseModel):
     text: str = Field(description="The text to check (UTF-8, at most the server's max_chars characters).",
                       examples=[EXAMPLE])
     id: str | None = Field(None, description="Copied into the report, as in `unspin check --jsonl`.")
+    threshold: float | None = Field(None, ge=0.0, le=1.0, description=(
+        "Span confidence needed to flag and restore (default: the server's, normally the calibrated one); "
+        "lower flags more, as `unspin check --threshold`."))
 
 
 class TraceRequest(BaseModel):
@@ -52,6 +55,7 @@ class Limits(BaseModel):
     max_body: int = Field(description="Largest request body, in bytes.")
     max_chars: int = Field(description="Longest text, in characters.")
     timeout: float = Field(description="Seconds a request may take.")
+    threshold: float | None = Field(description="The server's span threshold (null: the calibrated one).")
 
 
 class HealthOut(BaseModel):
