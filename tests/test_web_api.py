@@ -29,18 +29,6 @@ def spin(text, rate, seed):
     return Spinner(seed=seed).spin(text, rate=rate).spun_text
 
 
-class Sensitive:
-    """The real checker with its restore threshold lowered to 0, so that every proposal becomes a span:
-    the tests then exercise the span contract whatever the calibrated threshold currently is."""
-
-    def __init__(self, checker):
-        self.checker = checker
-        self.model_name = checker.model_name
-
-    def check(self, text, id=None):
-        return self.checker.check(text, id=id, threshold=0.0)
-
-
 class Slow:
     model_name = "slow"
 
@@ -48,7 +36,7 @@ class Slow:
         self.seconds = seconds
         self.started = threading.Event()
 
-    def check(self, text, id=None):
+    def check(self, text, id=None, threshold=None):
         self.started.set()
         time.sleep(self.seconds)
         return Report(text=text, score=0.0, spun=False, id=id)
@@ -57,7 +45,7 @@ class Slow:
 class Broken:
     model_name = "broken"
 
-    def check(self, text, id=None):
+    def check(self, text, id=None, threshold=None):
         raise RuntimeError("secret internal state /etc/passwd")
 
 
@@ -88,7 +76,9 @@ def client(real_checker):
 
 @pytest.fixture(scope="module")
 def sensitive(real_checker):
-    with TestClient(create_app(checker=Sensitive(real_checker), warm=False), raise_server_exceptions=False) as c:
+    # the real checker with its span threshold at 0: every proposal becomes a span, so the span contract
+    # is exercised whatever the calibrated threshold currently is
+    with TestClient(create_app(checker=real_checker, threshold=0.0, warm=False), raise_server_exceptions=False) as c:
         yield c
 
 
@@ -125,7 +115,7 @@ def test_health(client):
     h = r.json()
     assert h["status"] == "ok" and h["model"] == "ngram" and h["index"] is False
     assert h["version"] == unspin.__version__
-    assert h["limits"] == {"max_body": 1_000_000, "max_chars": 100_000, "timeout": 30.0}
+    assert h["limits"] == {"max_body": 1_000_000, "max_chars": 100_000, "timeout": 30.0, "threshold": None}
 
 
 def test_check_matches_the_library_report(client, real_checker):
@@ -147,6 +137,14 @@ def test_sensitive_checker_really_yields_spans(sensitive):
     # guards the test above against passing vacuously on empty span lists
     text = EXAMPLE.read_text(encoding="utf-8")
     assert sensitive.post("/api/check", json={"text": text}).json()["spans"]
+
+
+def test_threshold_per_request_overrides_the_servers(client, sensitive, real_checker):
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert client.post("/api/check", json={"text": text, "threshold": 0.0}).json() == \
+        sensitive.post("/api/check", json={"text": text}).json() == real_checker.check(text, threshold=0.0).to_dict()
+    assert sensitive.post("/api/check", json={"text": text, "threshold": 1.0}).json()["spans"] == []
+    assert_error(client.post("/api/check", json={"text": text, "threshold": 1.5}), 422)
 
 
 def test_check_copies_the_id(client):
@@ -261,7 +259,7 @@ def test_checker_input_too_large_maps_to_413():
     class Refuses:
         model_name = "refuses"
 
-        def check(self, text, id=None):
+        def check(self, text, id=None, threshold=None):
             raise InputTooLarge("text has 9 characters; the limit is 8")
 
     with small_client(Refuses()) as c:

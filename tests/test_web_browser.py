@@ -40,18 +40,6 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 
-class Sensitive:
-    """The real checker with its restore threshold at 0: every proposal becomes a span, so the page
-    always has spans to show whatever the calibrated threshold currently is."""
-
-    def __init__(self, checker):
-        self.checker = checker
-        self.model_name = checker.model_name
-
-    def check(self, text, id=None):
-        return self.checker.check(text, id=id, threshold=0.0)
-
-
 class Server:
     """uvicorn serving `app` on a free loopback port, in a thread."""
 
@@ -83,12 +71,14 @@ def spin(text, rate, seed):
 def checker():
     from unspin.checker import get_checker
 
-    return Sensitive(get_checker("default"))
+    return get_checker("default")
 
 
+# The servers flag with the span threshold at 0: every proposal becomes a span, so the page always has
+# spans to show whatever the calibrated threshold currently is.
 @pytest.fixture(scope="module")
 def server(checker):
-    s = Server(create_app(checker=checker, warm=False))
+    s = Server(create_app(checker=checker, threshold=0.0, warm=False))
     yield s
     s.stop()
 
@@ -103,7 +93,7 @@ def archive_server(checker, tmp_path_factory):
              {"id": "<b id='bold-id'>hostile</b>", "text": HOSTILE, "title": "<script>alert(7)</script>",
               "url": "https://example.org/a?b=<script>"}])
     idx.close()
-    s = Server(create_app(checker=checker, index=path, warm=False))
+    s = Server(create_app(checker=checker, index=path, threshold=0.0, warm=False))
     yield s
     s.stop()
 
