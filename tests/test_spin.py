@@ -129,3 +129,14 @@ def test_package_level_spin_delegates():
     import unspin
 
     assert unspin.spin(PROSE, rate=0.3, seed=4) == Spinner(seed=4).spin(PROSE, rate=0.3).spun_text
+
+
+def test_sentence_initial_names_short_words_and_slang_are_left_alone():
+    lexicon = ForwardThesaurus.from_reverse(ReverseThesaurus({
+        "island": [("ireland", 3, 2)], "metal": [("al", 3, 2)], "shit": [("cent", 4, 2)],
+        "penny": [("cent", 3, 2)], "ocean": [("sea", 3, 2)]}))
+    text = "Ireland won. Al left. It cost a cent. The sea rose."
+    result = Spinner(seed=1, lexicon=lexicon, grammar=False).spin(text, rate=1.0)
+    # "Ireland" starts a sentence but no dictionary knows "ireland": a name; "Al" is too short;
+    # "cent" may become "penny", never the slang "shit"; "sea" becomes "ocean"
+    assert result.spun_text == "Ireland won. Al left. It cost a penny. The ocean rose."

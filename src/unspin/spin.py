@@ -47,6 +47,10 @@ seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninet
 billion trillion dozen half quarter first second third fourth fifth percent
 """.split())
 
+# Loose thesauri (Moby) list slang senses: "cent" -> "shit". No spinner a content farm runs swears.
+_VULGAR = frozenset("shit shits shitty crap crappy damn ass arse asshole fuck fucking piss pissed bitch bastard "
+                    "dick cock prick screw screwed tit tits whore slut".split())
+
 # Words in spaCy's stop list that are still content words a thesaurus spinner rewrites ("said" ->
 # "stated" is the signature swap). The rest of the stop list is left to the grammar pairs.
 _CONTENT_STOPWORDS = frozenset("""
@@ -127,7 +131,7 @@ class ForwardThesaurus:
         words (a real spinner's list yields "stated", "imaginable", "consistent with")."""
         scored = []
         for spun, bits in self.table.get(phrase, ()):
-            if not _CHOICE_RE.fullmatch(spun):
+            if not _CHOICE_RE.fullmatch(spun) or _VULGAR.intersection(spun.split(" ")):
                 continue
             common = min(zipf(w) for w in spun.split(" "))
             if common < MIN_ZIPF:
@@ -295,8 +299,11 @@ class Spinner:
 
         def free(k: int) -> bool:
             t = toks[k]
-            if not t.is_word or t.protected is not None or not _WORD_RE.fullmatch(normalize(t.text)):
+            w = normalize(t.text)
+            if not t.is_word or t.protected is not None or not _WORD_RE.fullmatch(w):
                 return False
+            if t.text[0].isupper() and not getAllLemmas(w) and w not in self.grammar and w not in function_words:
+                return False  # a capitalised word no dictionary knows is a name ("Ireland"), whatever its place
             # skip parts of hyphenated or slashed compounds ("well-known", "and/or")
             before = toks[k - 1] if k > 0 else None
             after = toks[k + 1] if k + 1 < len(toks) else None
@@ -319,8 +326,8 @@ class Spinner:
                 phrase = " ".join(ws)
                 if phrase in self.grammar:
                     options.append(_Option(i, j, [(c, 1.0) for c in self.grammar[phrase]], "grammar"))
-                if n > MAX_THESAURUS_PHRASE or (n == 1 and ws[0] in function_words):
-                    continue
+                if n > MAX_THESAURUS_PHRASE or (n == 1 and (ws[0] in function_words or len(ws[0]) < 3)):
+                    continue  # function words go by the grammar pairs; "U" of "U.S.", "Al", "p" not at all
                 if n > 1 and all(w in function_words for w in ws):
                     continue  # "in the", "of all": not phrases a thesaurus spinner keys on
                 choices = self._thesaurus_choices(ws)
