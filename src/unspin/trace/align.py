@@ -124,6 +124,32 @@ def _seeds(q: TokenSeq, s: TokenSeq) -> list[tuple[int, int, int]]:
     return blocks
 
 
+def _edge_blocks(q: TokenSeq, s: TokenSeq, qa: int, sa: int, forward: bool) -> list[tuple[int, int, int]]:
+    """Extend a passage past its outer seed across short swaps ("A big tornado traveled over" against
+    "A large tornado moved over"): align the next MAX_GAP tokens on both sides exactly and keep the
+    matching runs reachable through short replaces only."""
+    if forward:
+        q_lo, s_lo = qa, sa
+        qw, sw = q.keys[qa : qa + MAX_GAP], s.keys[sa : sa + MAX_GAP]
+    else:
+        q_lo, s_lo = max(0, qa - MAX_GAP), max(0, sa - MAX_GAP)
+        qw, sw = q.keys[q_lo:qa], s.keys[s_lo:sa]
+    if not qw or not sw:
+        return []
+    ops = difflib.SequenceMatcher(None, qw, sw, autojunk=False).get_opcodes()
+    blocks, pending = [], []
+    for tag, x1, x2, y1, y2 in (ops if forward else reversed(ops)):
+        if tag == "equal":
+            pending.append((q_lo + x1, s_lo + y1, x2 - x1))
+            blocks += pending
+            pending = []
+        elif tag == "replace" and x2 - x1 <= MAX_SUBSTITUTION and y2 - y1 <= MAX_SUBSTITUTION:
+            continue
+        else:
+            break
+    return sorted(blocks)
+
+
 def align(q: TokenSeq, s: TokenSeq, q_text: str, s_text: str | None) -> Alignment:
     blocks = _seeds(q, s)
     groups: list[list[tuple[int, int, int]]] = []
@@ -140,12 +166,18 @@ def align(q: TokenSeq, s: TokenSeq, q_text: str, s_text: str | None) -> Alignmen
     passages, subs = [], []
     covered_q = covered_s = matched = 0
     qw, sw = q.is_word, s.is_word
-    for g in groups:
+    last_qb = 0
+    for gi, g in enumerate(groups):
         m_words = sum(sum(qw[a : a + n]) for a, _, n in g)
         if m_words < MIN_PASSAGE_WORDS:
             continue
+        # extend at both ends, never into the neighbouring passages
+        next_qa = groups[gi + 1][0][0] if gi + 1 < len(groups) else len(q)
+        g = [b for b in _edge_blocks(q, s, g[0][0], g[0][1], False) if b[0] >= last_qb] + g
+        g = g + [b for b in _edge_blocks(q, s, g[-1][0] + g[-1][2], g[-1][1] + g[-1][2], True) if b[0] + b[2] <= next_qa]
         qa, qb = g[0][0], g[-1][0] + g[-1][2]
         sa, sb = g[0][1], g[-1][1] + g[-1][2]
+        last_qb = qb
         passages.append(Passage(q.starts[qa], q.ends[qb - 1], s.starts[sa], s.ends[sb - 1]))
         covered_q += sum(qw[qa:qb])
         covered_s += sum(sw[sa:sb])
