@@ -117,6 +117,8 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=10, help="requests before measuring, on texts not measured")
     ap.add_argument("--model", default="default")
     ap.add_argument("--workers", type=int, default=2, help="server worker threads (unspin serve --workers)")
+    ap.add_argument("--baseline", action="store_true",
+                    help="also time Checker.check on the same texts in this process, without HTTP")
     ap.add_argument("--json", action="store_true", help="print the results as JSON")
     args = ap.parse_args()
 
@@ -137,11 +139,27 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+    baseline = None
+    if args.baseline:
+        from unspin.checker import get_checker
+
+        checker = get_checker(args.model)
+        for t in warm:
+            checker.check(t)
+        lat = []
+        for t in texts[: args.requests]:
+            t0 = time.perf_counter()
+            checker.check(t)
+            lat.append(time.perf_counter() - t0)
+        lat.sort()
+        baseline = {"requests": len(lat), "rps": round(len(lat) / sum(lat), 2),
+                    "p50_ms": round(lat[len(lat) // 2] * 1000, 1),
+                    "p95_ms": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))] * 1000, 1)}
     meta = {"texts": len(texts), "mean_words": round(words), "model": args.model, "workers": args.workers,
             "server_startup_s": round(startup, 1), "cpus": os.cpu_count(),
             "loadavg_1min": [round(load_before, 2), round(load_after, 2)]}
     if args.json:
-        print(json.dumps({"meta": meta, "results": results}, indent=2))
+        print(json.dumps({"meta": meta, "results": results, "baseline": baseline}, indent=2))
         return
     print(f"{meta['texts']} texts of {meta['mean_words']} words on average; model {args.model}; "
           f"server workers {args.workers}; {meta['cpus']} CPUs; server ready in {meta['server_startup_s']} s; "
@@ -151,6 +169,9 @@ def main() -> None:
     for r in results:
         print(f"| {r['concurrency']} | {r['requests']} | {r['errors']} | {r['rps']} | {round(r['rps'] * words):,} "
               f"| {r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} |")
+    if baseline:
+        print(f"| in-process, no HTTP | {baseline['requests']} | - | {baseline['rps']} | "
+              f"{round(baseline['rps'] * words):,} | {baseline['p50_ms']} | {baseline['p95_ms']} | - |")
     if any(r["errors"] for r in results):
         sys.exit(1)
 
