@@ -110,8 +110,9 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     pg = context.new_page()
-    pg.dialogs = []
+    pg.dialogs, pg.errors = [], []
     pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)  # CSP violations too
     yield pg
     context.close()
 
@@ -199,7 +200,7 @@ def test_paste_highlight_hover_focus_diff_and_screenshot(page, server, tmp_path)
     shot(page, tmp_path, "serve-diff.png")
     page.keyboard.press("Space")
     assert page.is_visible("#annotated") and not page.is_visible("#diff")
-    assert page.dialogs == []
+    assert page.dialogs == [] and page.errors == []
 
 
 def test_phone_width_has_no_horizontal_scroll(browser, server, tmp_path):
@@ -283,3 +284,12 @@ def test_archive_matches_are_shown_side_by_side(page, archive_server, tmp_path):
     assert sources.first.text_content() == "Archive" + matches[0]["passages"][0]["source_text"]
     shot(page.locator("#matches"), tmp_path, "serve-trace.png")
     assert page.dialogs == []
+
+
+def test_openapi_docs_render_offline(page, server):
+    pytest.importorskip("fastapi_offline", reason="without fastapi-offline, /docs loads Swagger UI from a CDN")
+    page.goto(server.url + "/docs")
+    page.wait_for_selector(".opblock", timeout=15000)
+    paths = page.locator(".opblock-summary-path").all_text_contents()
+    assert {"/api/check", "/api/restore", "/api/trace", "/api/health"} <= set(paths)
+    assert page.errors == []
