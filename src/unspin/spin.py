@@ -56,7 +56,8 @@ _VULGAR = frozenset("shit shits shitty crap crappy damn ass arse asshole fuck fu
 _CONTENT_STOPWORDS = frozenset("""
 say move make show see take give get keep put call go serious part name amount side front top bottom
 back full empty however really often perhaps rather quite various whole several mostly indeed
-nevertheless therefore together meanwhile become seem former latter
+nevertheless therefore together meanwhile become seem former latter made used using seemed seems seeming
+became becomes becoming
 """.split())
 
 
