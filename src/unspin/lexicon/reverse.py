@@ -13,6 +13,7 @@ from importlib import resources
 from lemminflect import getAllInflections, getAllLemmas, getInflection
 
 MYTHES, WORDNET, MOBY, LEARNED = 1, 2, 4, 8
+INFLECT_TOP = 40  # re-inflect only the best-attested originals of a lemma (inflection is the costly part)
 SOURCE_NAMES = {MYTHES: "mythes", WORDNET: "wordnet", MOBY: "moby", LEARNED: "learned"}
 
 
@@ -30,7 +31,7 @@ class Candidate:
 
 @functools.lru_cache(maxsize=200_000)
 def _inflect(lemma: str, tag: str) -> str | None:
-    forms = getInflection(lemma, tag)
+    forms = getInflection(lemma, tag, inflect_oov=False)
     return forms[0] if forms else None
 
 
@@ -88,7 +89,7 @@ class ReverseThesaurus:
                 if lemma == words[head_i]:
                     continue
                 key = " ".join(words[:head_i] + [lemma] + words[head_i + 1 :])
-                for o, bits, n in self.table.get(key, ()):
+                for o, bits, n in self.table.get(key, ())[:INFLECT_TOP]:
                     inflected = inflect_phrase(o, tag)
                     if inflected and inflected not in found:
                         found[inflected] = Candidate(tuple(inflected.split(" ")), bits, n)

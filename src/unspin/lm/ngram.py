@@ -1,67 +1,59 @@
-"""A fast n-gram scorer over the unigram and bigram counts that ship with symspellpy (from the Google
-Books n-grams), with stupid-backoff smoothing (Brants et al. 2007): cheap enough for every token."""
+"""A fast n-gram scorer: the CMU US English trigram model that ships with pocketsphinx, queried through
+pocketsphinx's own back-off implementation (a few microseconds a query): cheap enough for every token."""
 from __future__ import annotations
 
 import functools
 import math
-from importlib import resources
+import os
 from typing import Sequence
 
-_BACKOFF = math.log(0.4)
+LOG_BASE = math.log(1.0001)  # pocketsphinx's LogMath base
+OOV_LOGP = -16.0
+_PUNCT_BREAK = {".", "!", "?", ";", ":"}
 
 
 class NgramScorer:
     name = "ngram"
 
-    def __init__(self, unigrams: dict[str, int], bigrams: dict[tuple[str, str], int]):
-        self.unigrams = unigrams
-        self.bigrams = bigrams
-        self.total = float(sum(unigrams.values()))
-        self._log_total = math.log(self.total)
-        self._floor = math.log(0.5) - self._log_total
+    def __init__(self, lm):
+        self.lm = lm
 
     @classmethod
     @functools.lru_cache(maxsize=1)
     def default(cls) -> "NgramScorer":
-        base = resources.files("symspellpy")
-        unigrams: dict[str, int] = {}
-        with (base / "frequency_dictionary_en_82_765.txt").open(encoding="utf-8") as f:
-            for line in f:
-                w, c = line.split()
-                unigrams[w] = int(c)
-        bigrams: dict[tuple[str, str], int] = {}
-        with (base / "frequency_bigramdictionary_en_243_342.txt").open(encoding="utf-8") as f:
-            for line in f:
-                a, b, c = line.split()
-                bigrams[(a, b)] = int(c)
-        return cls(unigrams, bigrams)
+        import pocketsphinx
 
-    def unigram_logp(self, w: str) -> float:
-        c = self.unigrams.get(w)
-        return math.log(c) - self._log_total if c else self._floor
+        pocketsphinx.set_loglevel("FATAL")
+        path = os.path.join(os.path.dirname(pocketsphinx.__file__), "model", "en-us", "en-us.lm.bin")
+        return cls(pocketsphinx.NGramModel.readfile(path))
 
-    def bigram_logp(self, a: str, b: str) -> float:
-        c = self.bigrams.get((a, b))
-        if c:
-            ca = self.unigrams.get(a)
-            if ca and ca > c:
-                return math.log(c / ca)
-        return _BACKOFF + self.unigram_logp(b)
+    def logp(self, word: str, h1: str, h2: str) -> float:
+        """ln P(word | h2 h1), h1 the previous word."""
+        raw = self.lm.prob([word, h1, h2])
+        return OOV_LOGP if raw < -400_000 else raw * LOG_BASE
 
-    def sequence_logp(self, words: Sequence[str]) -> float:
-        if not words:
-            return 0.0
-        lp = self.unigram_logp(words[0])
-        for a, b in zip(words, words[1:]):
-            lp += self.bigram_logp(a, b)
-        return lp
+    @staticmethod
+    def _words(tokens: Sequence[str], from_right: bool) -> list[str]:
+        """Lower-cased words of a context, cut at sentence punctuation, other punctuation skipped."""
+        out = []
+        seq = tokens if from_right else reversed(tokens)
+        for t in seq:
+            if t in _PUNCT_BREAK:
+                break
+            if t[:1].isalnum():
+                out.append(t.lower().replace("’", "'"))
+            if len(out) == 2:
+                break
+        return out if from_right else out[::-1]
 
     def score(self, left, candidates, right) -> list[float]:
-        # only the bigrams touching the candidate differ between candidates
-        prev = [left[-1]] if left else []
-        nxt = [right[0]] if right else []
-        return [self.sequence_logp(prev + list(c) + nxt) - (self.unigram_logp(prev[0]) if prev else 0.0)
-                for c in candidates]
+        lw = ["<s>", "<s>"] + self._words(left, False)
+        rw = self._words(right, True)
+        out = []
+        for c in candidates:
+            seq = lw[-2:] + [w.lower().replace("’", "'") for w in c] + rw
+            out.append(sum(self.logp(seq[k], seq[k - 1], seq[k - 2]) for k in range(2, len(seq))))
+        return out
 
     def score_batch(self, queries) -> list[list[float]]:
         return [self.score(l, c, r) for l, c, r in queries]

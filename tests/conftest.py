@@ -1,0 +1,15 @@
+import pytest
+
+
+@pytest.fixture(scope="session")
+def checker():
+    from unspin.checker import get_checker
+
+    return get_checker("ngram")
+
+
+SPUN = (
+    "The minister stated on Thursday that the authorities would alternate the coverage within the subsequent few days. "
+    "Officials mentioned masses of individuals had been evacuated, consistent with a press release. "
+    "\"We will not change the law,\" the minister said in Paris on 3 March."
+)
