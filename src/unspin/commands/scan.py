@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -23,7 +24,7 @@ MODEL_HELP = "Scorer: 'ngram' (fast), 'smollm2' (neural, SmolLM2-135M) or 'hf:NA
 @click.option("--restore", is_flag=True, help="Add the restored text as a column `restored`.")
 @click.option("--index", "index_path", default=None, metavar="INDEX.db",
               help="Trace each document against this index (unspin index add).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True,
               help="Documents per batch; memory grows with batch size x workers, not with input size.")
 @click.option("--format", "shard_format", type=click.Choice(["parquet", "jsonl", "jsonl.gz", "jsonl.zst"]), default=None,
               help="Format of the shards when OUTPUT is a folder [default: parquet].")
@@ -40,18 +41,13 @@ def scan(inputs, output, text_field, id_field, workers, engine, address, model, 
     from ..corpus.io import UsageError
     from ..corpus.scan import scan as run_scan
 
-    index = None
-    if index_path:
-        try:
-            from ..trace.index import Index
-        except ImportError as e:
-            raise click.UsageError(f"--index needs the tracing module: {e}") from e
-        index = Index(index_path)
+    if index_path and not os.path.exists(index_path):
+        raise click.UsageError(f"--index {index_path}: no such file")
     try:
         summary = run_scan(list(inputs), output, text_field=text_field, id_field=id_field, workers=workers,
                            engine=engine, address=address, model=model, spans=spans, restore=restore,
                            batch_size=batch_size, shard_format=None if shard_format is None else "." + shard_format,
-                           index=index, progress=progress)
+                           index=index_path, progress=progress)
     except UsageError as e:
         raise click.UsageError(str(e)) from e
     click.echo(summary.describe(), err=True)

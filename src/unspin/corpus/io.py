@@ -233,12 +233,16 @@ class ParquetSink:
     def _table(self, records: list[dict]):
         import pyarrow as pa
 
-        table = pa.Table.from_pylist(records)
+        return self._fit(pa.Table.from_pylist(records))
+
+    def _fit(self, table):
         if self.schema is None:
             self._open(table.schema)
             return table
         if table.schema.equals(self.schema):
             return table
+        import pyarrow as pa
+
         wider = pa.unify_schemas([self.schema, table.schema], promote_options="permissive")
         if not wider.equals(self.schema):
             self._widen(wider)
@@ -261,6 +265,14 @@ class ParquetSink:
             except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
                 bad.append((i, f"does not fit the Parquet schema of earlier rows ({e}); write JSON Lines output to keep it"))
         return bad
+
+    def write_arrow(self, table) -> None:
+        """Append an Arrow table or record batch (merging parts); raises if its types cannot join."""
+        import pyarrow as pa
+
+        if isinstance(table, pa.RecordBatch):
+            table = pa.Table.from_batches([table])
+        self._writer_write(self._fit(table))
 
     def _writer_write(self, table) -> None:
         self._writer.write_table(table)
@@ -289,23 +301,3 @@ def _conform(table, schema):
 
 def make_sink(path: str, fmt: str):
     return ParquetSink(path) if fmt == ".parquet" else JsonlSink(path, fmt)
-
-
-def iter_output(path: str, fmt: str, batch_size: int = 4096) -> Iterator[list[dict]]:
-    """Read back a part written by a sink, in batches (for merging parts into one file)."""
-    if fmt == ".parquet":
-        import pyarrow.parquet as pq
-
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size):
-            yield batch.to_pylist()
-        return
-    with open_binary(path, "rb", fmt) as raw:
-        stream = io.BufferedReader(raw, 1 << 20) if fmt == ".jsonl.zst" else raw
-        buf = []
-        for line in stream:
-            buf.append(json.loads(line))
-            if len(buf) >= batch_size:
-                yield buf
-                buf = []
-        if buf:
-            yield buf

@@ -22,6 +22,10 @@ def _init_worker(step: CheckStep) -> None:
     global _STEP
     _STEP = step
     _STEP.checker  # load the model now, not inside the first batch
+    # one BLAS/OpenMP thread per worker: N workers x N spinning BLAS threads would fight over the cores
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
 
 
 def _check_batch(items: list[Item]) -> list[Item]:

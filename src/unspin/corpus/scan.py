@@ -18,7 +18,7 @@ from .steps import CheckStep, ReadStep, Shard, ShardCounts, WriteStep
 from .store import Layout
 
 EXIT_OK, EXIT_USAGE, EXIT_REJECTED = 0, 2, 3
-DEFAULT_BATCH = 64
+DEFAULT_BATCH = 16
 
 
 @dataclass
@@ -114,6 +114,8 @@ def scan(inputs, output, *, text_field: str = "text", id_field: str = "id", work
     if len({s.key for s in shards}) != len(shards):  # sha1 of distinct paths: never in practice
         raise UsageError("two inputs map to the same shard name")
     options = {"text_field": text_field, "id_field": id_field, "model": model, "spans": spans, "restore": restore}
+    if index is not None:
+        options["index"] = str(index)
     layout = Layout(output, options, shard_format)
     if any(os.path.abspath(layout.output) == f for f in files):
         raise UsageError(f"{output}: the output is also an input")

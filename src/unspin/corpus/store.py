@@ -18,7 +18,7 @@ import os
 import shutil
 from typing import Iterable
 
-from .io import SUFFIXES, Item, UsageError, dumps, iter_output, make_sink, suffix_of
+from .io import SUFFIXES, Item, ParquetSink, UsageError, dumps, make_sink, suffix_of
 from .steps import Shard, ShardCounts
 
 MARKER_VERSION = 1
@@ -145,20 +145,36 @@ class Layout:
         if not self.single:
             return
         tmp = f"{self.output}.tmp-{os.getpid()}"
-        sink = make_sink(tmp, self.fmt)
+        if self.fmt == ".parquet":
+            self._merge_parquet(shards, tmp)
+        else:  # concatenated JSON Lines, gzip members and zstd frames are each still one valid file
+            with open(tmp, "wb") as out:
+                for shard in shards:
+                    with open(self.shard_path(shard), "rb") as f:
+                        shutil.copyfileobj(f, out, 1 << 20)
+        os.replace(tmp, self.output)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def _merge_parquet(self, shards: list[Shard], tmp: str) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        sink = ParquetSink(tmp)
         try:
             for shard in shards:
-                for records in iter_output(self.shard_path(shard), self.fmt):
-                    bad = sink.write(records)
-                    if bad:  # types differ between input files: cannot be one Parquet file
-                        raise UsageError(f"{shard.path}: {bad[0][1]}; or write a folder of shards (-o DIR)")
+                part = pq.ParquetFile(self.shard_path(shard))
+                for batch in part.iter_batches(batch_size=4096):
+                    try:
+                        sink.write_arrow(batch)
+                    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
+                        raise UsageError(f"{shard.path}: its column types cannot join those of earlier inputs "
+                                         f"in one Parquet file ({e}); write a folder of shards (-o DIR/) "
+                                         "or JSON Lines instead") from e
             sink.close()
         except BaseException:
             sink.close()
             os.remove(tmp)
             raise
-        os.replace(tmp, self.output)
-        shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def _merge_errors(self, shards: list[Shard], rejected: int) -> None:
         if not rejected:
