@@ -13,3 +13,8 @@ SPUN = (
     "Officials mentioned masses of individuals had been evacuated, consistent with a press release. "
     "\"We will not change the law,\" the minister said in Paris on 3 March."
 )
+
+
+@pytest.fixture
+def spun_text():
+    return SPUN

@@ -285,3 +285,16 @@ def test_cli_exit_codes_and_summary(tmp_path):
                  ["scan", good],
                  ["scan", good, "-o", str(tmp_path / "x.parquet"), "--workers", "0"]):
         assert runner.invoke(main, args).exit_code == 2, args
+
+
+def test_an_output_folder_inside_the_input_folder_is_not_read_back(tmp_path):
+    (tmp_path / "data").mkdir()
+    write_jsonl(tmp_path / "data" / "a.jsonl", make_docs(3))
+    first = run([str(tmp_path / "data")], tmp_path / "data" / "scored", shard_format=".jsonl")
+    second = run([str(tmp_path / "data")], tmp_path / "data" / "scored", shard_format=".jsonl")
+    assert first.shards == second.shards == 1 and second.skipped_shards == 1
+    write_jsonl(tmp_path / "data" / "b.jsonl", make_docs(1), extra_lines=["{bad"])
+    for out in ("scored", "scored.jsonl"):
+        run([str(tmp_path / "data")], tmp_path / "data" / out)
+        again = run([str(tmp_path / "data")], tmp_path / "data" / out)
+        assert (again.shards, again.read, again.rejected) == (2, 5, 1)

@@ -113,7 +113,7 @@ def test_health(client):
     r = client.get("/api/health")
     assert r.status_code == 200
     h = r.json()
-    assert h["status"] == "ok" and h["model"] == "ngram" and h["index"] is False
+    assert h["status"] == "ok" and h["model"] == client.app.state.checker.model_name and h["index"] is False
     assert h["version"] == unspin.__version__
     assert h["limits"] == {"max_body": 1_000_000, "max_chars": 100_000, "timeout": 30.0, "threshold": None}
 
