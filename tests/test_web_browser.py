@@ -293,3 +293,27 @@ def test_openapi_docs_render_offline(page, server):
     paths = page.locator(".opblock-summary-path").all_text_contents()
     assert {"/api/check", "/api/restore", "/api/trace", "/api/health"} <= set(paths)
     assert page.errors == []
+
+
+AXE_JS = os.environ.get("UNSPIN_AXE_JS", "")
+
+
+@pytest.mark.skipif(not Path(AXE_JS).is_file(), reason="set UNSPIN_AXE_JS to axe-core's axe.min.js to run the audit")
+@pytest.mark.parametrize("width", [1100, 360])
+def test_no_axe_accessibility_violations(browser, archive_server, width):
+    """WCAG 2.1 A/AA and best-practice rules of axe-core, on the result and the diff view, with archive
+    matches shown. Needs axe-core (`npm install axe-core`): UNSPIN_AXE_JS=path/to/axe.min.js."""
+    axe = AXE_JS
+    context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True)  # to inject axe
+    page = context.new_page()
+    open_page(page, archive_server.url)
+    check_text(page, spin(ARTICLE, rate=0.3, seed=2))
+    page.wait_for_selector("#match-list li.match")
+    page.add_script_tag(path=axe)
+    for view in ("highlighted", "diff"):
+        if view == "diff":
+            page.click("#diff-toggle")
+        violations = page.evaluate("""async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa',
+            'wcag21a', 'wcag21aa', 'best-practice']})).violations.map(v => `${v.id}: ${v.help} (${v.nodes.length})`)""")
+        assert violations == [], f"{view} view: {violations}"
+    context.close()
