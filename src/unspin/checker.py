@@ -22,6 +22,8 @@ DEFAULT_MODEL = "ngram"
 MAX_CHARS = 1_000_000
 PRUNE_BELOW = 0.03  # the cascade: proposals the n-gram stage gives less than this never reach the neural LM
 PRUNE_TOP = 3
+TRACE_MIN_COVERAGE = 0.5
+TRACE_SWAP_SHARE = 0.05  # an aligned copy with this share of its words swapped is surely spun
 DOC_FEATURES = ["log_words", "span_mass", "span_density", "top5_mean", "max_prob", "proposal_mass", "protected_share"]
 
 
@@ -51,7 +53,7 @@ class Checker:
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, entities: str = "fast", lexicon: Lexicon | None = None,
-                 models: Models | None = None, max_chars: int = MAX_CHARS):
+                 models: Models | None = None, max_chars: int = MAX_CHARS, index=None):
         self.model_name = DEFAULT_MODEL if model == "default" else model
         self.scorer = load_scorer(self.model_name)
         self.ngram = self.scorer if self.scorer.name == "ngram" else load_scorer("ngram")
@@ -60,6 +62,11 @@ class Checker:
         self.lexicon = lexicon or Lexicon.default()
         self._models = models
         self.max_chars = max_chars
+        self.index = None
+        if index is not None:
+            from .trace.index import Index
+
+            self.index = index if isinstance(index, Index) else Index(str(index), create=False, readonly=True)
 
     @property
     def models(self) -> Models:
@@ -160,8 +167,28 @@ class Checker:
         chosen = self.select(decisions, threshold)
         score = float(self.models.doc.predict_proba(self.doc_features(doc, decisions, chosen)[None, :])[0])
         spans = [self._span(doc, d) for d in chosen]
+        details = {"model": self.model_name, "words": doc.n_words}
+        if self.index is not None:
+            score, spans = self._trace(doc, score, spans, details)
         return Report(text=text, score=score, spun=score >= self.models.doc_threshold, spans=spans, id=id,
-                      details={"model": self.model_name, "words": doc.n_words})
+                      details=details)
+
+    def _trace(self, doc: Document, score: float, spans: list[Span], details: dict) -> tuple[float, list[Span]]:
+        """Restoration by alignment: when the text traces to an archived source, the aligned
+        substitutions, with the source's own words, replace the lexicon's guesses. The score then says
+        how surely this is a rewritten copy: high coverage with a share of swapped words."""
+        from .trace import restore_by_alignment
+
+        match, aligned = restore_by_alignment(self.index, doc.text, min_coverage=TRACE_MIN_COVERAGE)
+        if match is None:
+            details["source"] = None
+            return score, spans
+        swapped = sum(len(s.text.split()) for s in aligned)
+        swap_share = swapped / max(doc.n_words * match.coverage, 1)
+        trace_score = match.coverage * min(1.0, swap_share / TRACE_SWAP_SHARE)
+        details["source"] = {"id": match.id, "coverage": round(match.coverage, 4), "score": round(match.score, 4),
+                             "swapped_share": round(swap_share, 4)}
+        return max(score, trace_score), aligned
 
     def _span(self, doc: Document, d: Decision) -> Span:
         p = d.proposal
@@ -174,5 +201,5 @@ class Checker:
 
 
 @functools.lru_cache(maxsize=4)
-def get_checker(model: str = "default", entities: str = "fast") -> Checker:
-    return Checker(model, entities=entities)
+def get_checker(model: str = "default", entities: str = "fast", index: str | None = None) -> Checker:
+    return Checker(model, entities=entities, index=index)

@@ -16,10 +16,22 @@ def model_option(f):
     return click.option("--model", default="default", show_default=True, help=MODEL_HELP)(f)
 
 
-def _checker(model: str, entities: str):
+def _checker(model: str, entities: str, index: str | None = None):
     from ..checker import get_checker
 
-    return get_checker(model, entities)
+    try:
+        return get_checker(model, entities, index)
+    except (RuntimeError, FileNotFoundError, ValueError) as e:
+        raise click.ClickException(str(e)) from e
+    except Exception as e:  # an unreadable index, e.g.
+        if type(e).__name__ == "IndexError_":
+            raise click.ClickException(str(e)) from e
+        raise
+
+
+def index_option(f):
+    return click.option("--index", "index", default=None, metavar="INDEX",
+                        help="An archive index (unspin index add): restore by alignment when the text traces to a source.")(f)
 
 
 def _read(path: str, encoding_errors: str) -> str:
@@ -38,9 +50,10 @@ def _read(path: str, encoding_errors: str) -> str:
               help="How names are protected: capitalisation rule or spaCy NER.")
 @click.option("--threshold", type=float, default=None, help="Span confidence needed to restore (default: calibrated).")
 @click.option("--encoding-errors", type=click.Choice(["strict", "replace"]), default="strict", show_default=True)
-def check(file, as_json, jsonl, model, entities, threshold, encoding_errors):
+@index_option
+def check(file, as_json, jsonl, model, entities, threshold, encoding_errors, index):
     """Score FILE (or stdin) for spinning, flag the spun words and propose originals."""
-    checker = _checker(model, entities)
+    checker = _checker(model, entities, index)
     if jsonl:
         sys.exit(_check_jsonl(checker, jsonl, threshold))
     report = checker.check(_read(file, encoding_errors), threshold=threshold)
@@ -85,9 +98,10 @@ def _check_jsonl(checker, path: str, threshold) -> int:
 @click.option("--entities", type=click.Choice(["fast", "spacy"]), default="fast", show_default=True)
 @click.option("--threshold", type=float, default=None)
 @click.option("--encoding-errors", type=click.Choice(["strict", "replace"]), default="strict", show_default=True)
-def restore(file, model, entities, threshold, encoding_errors):
+@index_option
+def restore(file, model, entities, threshold, encoding_errors, index):
     """Print the most likely original wording of FILE (or stdin)."""
-    report = _checker(model, entities).check(_read(file, encoding_errors), threshold=threshold)
+    report = _checker(model, entities, index).check(_read(file, encoding_errors), threshold=threshold)
     click.echo(report.restored, nl=not report.restored.endswith("\n"))
 
 
