@@ -122,6 +122,8 @@ def trace(index, file, as_json, jsonl, k, min_score, encoding_errors):
     from ..trace.index import QueryTooLarge
 
     idx = _open(index, create=False, readonly=True)
+    for w in idx.warnings:
+        click.echo(f"warning: {w}", err=True)
     if jsonl:
         sys.exit(_trace_jsonl(idx, jsonl, k, min_score))
     try:

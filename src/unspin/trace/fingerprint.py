@@ -90,7 +90,13 @@ class Fingerprinter:
         return self._lexicon
 
     def settings(self) -> dict:
-        return {"fingerprint": "anchors-v2", "n": self.n}
+        return {"fingerprint": "anchors-v2", "n": self.n, "lexicon": self.lexicon_signature()}
+
+    def lexicon_signature(self) -> str:
+        """Which lexicon decided what is mutable: an index queried with another lexicon still works,
+        but the words whose status changed no longer fingerprint alike (`Index.warnings` says so)."""
+        table, grammar, phrases = self._known_tables()
+        return f"{len(table)}/{len(grammar)}/{len(phrases)}"
 
     def _known_tables(self):
         if self._tables is None:

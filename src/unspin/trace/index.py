@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import array
 import json
+import heapq
 import math
 import os
 import sqlite3
 import zlib
+from operator import itemgetter
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
@@ -37,6 +39,7 @@ FORMAT = "unspin-index"
 SCHEMA_VERSION = "1"
 MAX_QUERY_CHARS = 1_000_000  # a query longer than this is refused (QueryTooLarge)
 WINDOW_TOKENS = 4_000  # long queries are aligned window by window against each candidate
+_first, _second = itemgetter(0), itemgetter(1)
 DEFAULT_THRESHOLD = 0.5  # a match scoring at least this is a source (see bench/results/trace.md)
 
 
@@ -105,8 +108,9 @@ class Index:
 
     def __init__(self, path: str | os.PathLike, create: bool = True, keep_text: bool = True,
                  readonly: bool = False, fingerprinter: Fingerprinter | None = None,
-                 max_df: int = 5000, candidates: int = 30, verify: int = 8, verify_ratio: float = 0.3):
+                 max_df: int = 5000, max_query_hashes: int = 64, candidates: int = 30, verify: int = 8, verify_ratio: float = 0.3):
         self.path = os.fspath(path)
+        self.max_query_hashes = max_query_hashes
         self.max_df, self.n_candidates, self.n_verify, self.verify_ratio = max_df, candidates, verify, verify_ratio
         exists = os.path.exists(self.path)
         if not exists and (not create or readonly):
@@ -132,6 +136,14 @@ class Index:
         self.settings = dict(self.db.execute("SELECT key, value FROM settings"))
         self.keep_text = self.settings.get("keep_text") == "1"
         self.fingerprinter = fingerprinter or Fingerprinter(n=int(self.settings.get("n", 3)))
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the caller should know before trusting results (loads the lexicon)."""
+        built_with = self.settings.get("lexicon")
+        if built_with and len(self) and built_with != self.fingerprinter.lexicon_signature():
+            return [f"{self.path} was built with another lexicon ({built_with}); re-add the documents for the best recall"]
+        return []
 
     # -- opening ---------------------------------------------------------------------------------
     def _check_format(self) -> None:
@@ -213,7 +225,7 @@ class Index:
             self.db.executemany("INSERT INTO docs(docno, id, text, metadata, fp, tokens) VALUES (?, ?, ?, ?, ?, ?)",
                                 [(first + i, *p[:5]) for i, p in enumerate(prepared)])
             postings = [(h, first + i) for i, p in enumerate(prepared) for h in p[5]]
-            postings.sort()  # clustered inserts into the (hash, docno) B-tree are much faster
+            postings.sort(key=_first)  # clustered inserts into the (hash, docno) B-tree are much faster
             self.db.executemany("INSERT OR IGNORE INTO postings VALUES (?, ?)", postings)
             self.db.execute("COMMIT")
         except BaseException:
@@ -268,21 +280,27 @@ class Index:
                 "settings": {k: v for k, v in self.settings.items() if k != "format"}}
 
     def candidates(self, hashes: Iterable[int], n: int | None = None) -> list[tuple[int, float]]:
-        """(docno, score) of the documents sharing the most (IDF-weighted) fingerprints."""
+        """(docno, score) of the documents sharing the most (IDF-weighted) fingerprints.
+
+        Document frequencies of all the query's fingerprints are counted inside SQLite first; postings
+        are then read for the `max_query_hashes` rarest ones only (they carry nearly all the IDF weight,
+        and a common fingerprint's postings would cost the most to read)."""
+        hashes = list(hashes)
         n_docs = max(1, self.db.execute("SELECT max(docno) FROM docs").fetchone()[0] or 1)
+        df: dict[int, int] = {}
+        for i in range(0, len(hashes), 500):
+            chunk = hashes[i : i + 500]
+            df.update(self.db.execute(
+                f"SELECT hash, count(*) FROM postings WHERE hash IN ({','.join('?' * len(chunk))}) GROUP BY hash", chunk))
+        use = sorted((h for h, c in df.items() if c <= self.max_df), key=lambda h: df[h])[: self.max_query_hashes]
         scores: dict[int, float] = defaultdict(float)
-        cap = self.max_df
-        q = "SELECT docno FROM postings WHERE hash=? LIMIT ?"
-        for h in hashes:
-            docnos = self.db.execute(q, (h, cap + 1)).fetchall()
-            df = len(docnos)
-            if df == 0 or df > cap:
-                continue  # absent, or so common that it says nothing
-            w = math.log(1 + n_docs / df)
-            for (d,) in docnos:
-                scores[d] += w
-        best = sorted(scores.items(), key=lambda kv: -kv[1])
-        return best[: n or self.n_candidates]
+        weight = {h: math.log(1 + n_docs / df[h]) for h in use}
+        for i in range(0, len(use), 500):
+            chunk = use[i : i + 500]
+            for h, d in self.db.execute(
+                    f"SELECT hash, docno FROM postings WHERE hash IN ({','.join('?' * len(chunk))})", chunk):
+                scores[d] += weight[h]
+        return heapq.nlargest(n or self.n_candidates, scores.items(), key=_second)
 
     def trace(self, text: str, k: int = 5, min_score: float = 0.0) -> list[Match]:
         """The best sources of `text`, verified by alignment, best first (at most `k`)."""
