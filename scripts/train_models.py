@@ -18,9 +18,11 @@ def main() -> None:
     ap.add_argument("--clean", required=True)
     ap.add_argument("--model", default="ngram")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--max-clean", type=int, default=None,
+                    help="Use only the first N clean documents (the neural scorer is slow to featurize)")
     args = ap.parse_args()
     pairs = [json.loads(l) for l in open(args.pairs, encoding="utf-8") if l.strip()]
-    clean = [json.loads(l) for l in open(args.clean, encoding="utf-8") if l.strip()]
+    clean = [json.loads(l) for l in open(args.clean, encoding="utf-8") if l.strip()][: args.max_clean]
     checker = train_checker(args.model, Lexicon.default(), pairs, clean)
     models = checker.models
     name = "ngram" if checker.scorer.name == "ngram" else "neural"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .document import Document
-from .features import FEATURES, candidate_features, lm_queries, neural_features, surface
+from .features import FEATURES, DocVocabulary, candidate_features, lm_queries, neural_features, surface
 from .lexicon import Lexicon
 from .lexicon.frequency import zipf
 from .lm.base import load_scorer
@@ -81,15 +81,20 @@ class Checker:
         return self._prune_models
 
     # -- stages ----------------------------------------------------------------------------------
-    def featurize(self, doc: Document) -> tuple[list[Proposal], list[np.ndarray]]:
-        """Proposals and their candidates' features. With a neural scorer this is a cascade: the n-gram
-        stage scores every candidate, and only proposals it finds plausible, with their best few
-        candidates, are rescored by the neural LM."""
+    def featurize(self, doc: Document, two_pass: bool = True) -> tuple[list[Proposal], list[np.ndarray]]:
+        """Proposals and their candidates' features. Spinners swap neighbouring words, so the n-gram
+        stage runs twice: the second pass rescores the neighbours of the first pass's restorations
+        with those restorations in their context. With a neural scorer this is a cascade: only the
+        proposals the n-gram stage finds plausible, with their best few candidates, are rescored by
+        the neural LM."""
         proposals = propose(doc, self.lexicon)
         if not proposals:
             return [], []
+        vocab = DocVocabulary(doc)
         lm = self.ngram.score_batch(lm_queries(doc, proposals))
-        feats = [candidate_features(p, s) for p, s in zip(proposals, lm)]
+        feats = [candidate_features(p, s, vocab) for p, s in zip(proposals, lm)]
+        if two_pass and self._first_stage_models() is not None:
+            feats = self._second_pass(doc, proposals, feats, vocab)
         if self.scorer is self.ngram:
             return proposals, feats
         probs = [self.prune_models.span.predict_proba(f) for f in feats]
@@ -104,6 +109,37 @@ class Checker:
             return [], []
         nn = self.scorer.score_batch(lm_queries(doc, kept_p))
         return kept_p, [np.hstack([f, neural_features(s)]) for f, s in zip(kept_f, nn)]
+
+    def _first_stage_models(self) -> Models | None:
+        if self.scorer is self.ngram:
+            return self._models or None
+        return self.prune_models
+
+    def _second_pass(self, doc, proposals, feats, vocab):
+        span_model = self._first_stage_models().span
+        threshold = self._first_stage_models().span_threshold
+        first = []
+        for p, f in zip(proposals, feats):
+            pp = span_model.predict_proba(f)
+            b = int(np.argmax(pp))
+            first.append(Decision(p, b, float(pp[b]), f[b]))
+        chosen = self.select(first, threshold)
+        if not chosen:
+            return feats
+        restored = {d.proposal.i: (d.proposal.j, d.proposal.candidates[d.candidate].words) for d in chosen}
+        near, inside = set(), set()
+        for d in chosen:
+            near.update(range(d.proposal.i - 2, d.proposal.j + 2))
+            inside.update(range(d.proposal.i, d.proposal.j))
+        redo = [k for k, p in enumerate(proposals)
+                if (p.i in near or p.j - 1 in near) and inside.isdisjoint(range(p.i, p.j))]
+        if not redo:
+            return feats
+        lm = self.ngram.score_batch(lm_queries(doc, [proposals[k] for k in redo], restored))
+        feats = list(feats)
+        for k, s in zip(redo, lm):
+            feats[k] = candidate_features(proposals[k], s, vocab)
+        return feats
 
     def decisions(self, doc: Document) -> list[Decision]:
         """For each proposal, its most probable candidate under the span model."""

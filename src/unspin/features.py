@@ -16,8 +16,32 @@ RIGHT_WINDOW = 4
 FEATURES = [
     "lm_delta", "lm_best", "lm_margin", "lm_rank", "log_n_syn", "mythes", "wordnet", "moby", "grammar",
     "learned", "n_thesauri", "log_learned_count", "zipf_spun", "zipf_cand", "zipf_gain", "len_spun",
-    "len_cand", "log_n_cands", "len_delta",
+    "len_cand", "log_n_cands", "len_delta", "cand_in_doc", "cand_in_protected", "spun_in_protected",
 ]
+
+
+class DocVocabulary:
+    """Which word sequences occur in the document, and which inside its protected regions (quotations
+    keep the author's words while the narrative around them is spun)."""
+
+    def __init__(self, doc: Document):
+        from .tokenize import normalize
+
+        self.words = [normalize(t.text) for t in doc.tokens]
+        self.prot = [t.protected is not None for t in doc.tokens]
+        self.first: dict[str, list[int]] = {}
+        for k, w in enumerate(self.words):
+            self.first.setdefault(w, []).append(k)
+
+    def occurrences(self, phrase: tuple[str, ...], skip: range) -> tuple[int, int]:
+        """(anywhere else, inside protected regions) counts of `phrase`."""
+        n_any = n_prot = 0
+        for k in self.first.get(phrase[0], ()):
+            if k in skip or tuple(self.words[k : k + len(phrase)]) != phrase:
+                continue
+            n_any += 1
+            n_prot += self.prot[k]
+        return n_any, n_prot
 
 
 def surface(words: tuple[str, ...], like: str) -> tuple[str, ...]:
@@ -27,9 +51,34 @@ def surface(words: tuple[str, ...], like: str) -> tuple[str, ...]:
     return words
 
 
-def context(doc: Document, p: Proposal) -> tuple[list[str], list[str]]:
-    left = [t.text for t in doc.tokens[max(0, p.i - LEFT_WINDOW) : p.i]]
-    right = [t.text for t in doc.tokens[p.j : p.j + RIGHT_WINDOW]]
+def context(doc: Document, p: Proposal, restored: dict[int, tuple[int, tuple[str, ...]]] | None = None):
+    """Left and right context tokens; `restored` maps a span's first token to (its end, original words)
+    so that a second pass reads neighbours in their restored wording."""
+    if not restored:
+        left = [t.text for t in doc.tokens[max(0, p.i - LEFT_WINDOW) : p.i]]
+        right = [t.text for t in doc.tokens[p.j : p.j + RIGHT_WINDOW]]
+        return left, right
+    ends = {end: (start, words) for start, (end, words) in restored.items()}
+    left: list[str] = []
+    k = p.i
+    while k > 0 and len(left) < LEFT_WINDOW:
+        if k in ends:
+            start, words = ends[k]
+            left[:0] = list(words)
+            k = start
+        else:
+            k -= 1
+            left.insert(0, doc.tokens[k].text)
+    right: list[str] = []
+    k = p.j
+    while k < len(doc.tokens) and len(right) < RIGHT_WINDOW:
+        if k in restored:
+            end, words = restored[k]
+            right.extend(words)
+            k = end
+        else:
+            right.append(doc.tokens[k].text)
+            k += 1
     return left, right
 
 
@@ -37,8 +86,10 @@ def mean_zipf(words) -> float:
     return sum(zipf(w) for w in words) / max(len(words), 1)
 
 
-def candidate_features(p: Proposal, lm: list[float]) -> np.ndarray:
+def candidate_features(p: Proposal, lm: list[float], vocab: DocVocabulary) -> np.ndarray:
     """`lm[0]` scores the spun words, `lm[1:]` the candidates in order."""
+    here = range(p.i, p.j)
+    _, spun_prot = vocab.occurrences(p.spun, here)
     spun_lp, cand_lp = lm[0], np.asarray(lm[1:], dtype=float)
     n = len(p.candidates)
     order = np.argsort(-cand_lp)
@@ -51,6 +102,7 @@ def candidate_features(p: Proposal, lm: list[float]) -> np.ndarray:
     for k, c in enumerate(p.candidates):
         zc = mean_zipf(c.words)
         th = c.sources & (MYTHES | WORDNET | MOBY)
+        c_any, c_prot = vocab.occurrences(c.words, here)
         rows[k] = (
             cand_lp[k] - spun_lp,
             float(cand_lp[k] == best),
@@ -65,14 +117,15 @@ def candidate_features(p: Proposal, lm: list[float]) -> np.ndarray:
             len(p.spun), len(c.words),
             math.log(n),
             len(c.words) - len(p.spun),
+            math.log1p(c_any), math.log1p(c_prot), math.log1p(spun_prot),
         )
     return rows
 
 
-def lm_queries(doc: Document, proposals: list[Proposal]):
+def lm_queries(doc: Document, proposals: list[Proposal], restored=None):
     queries = []
     for p in proposals:
-        left, right = context(doc, p)
+        left, right = context(doc, p, restored)
         spun_surface = tuple(t.text for t in doc.tokens[p.i : p.j])
         cands = [spun_surface] + [surface(c.words, spun_surface[0]) for c in p.candidates]
         queries.append((left, cands, right))

@@ -15,6 +15,7 @@ from typing import Sequence
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 BATCH = 64
+LEFT, RIGHT = 8, 3  # context tokens around a candidate: the cost of every window is paid per candidate
 
 
 def cache_dir() -> Path:
@@ -107,7 +108,7 @@ class CausalScorer:
         texts, owners = [], []
         for qi, (left, cands, right) in enumerate(queries):
             for c in cands:
-                texts.append(self._join(list(left) + list(c) + list(right)))
+                texts.append(self._join(list(left)[-LEFT:] + list(c) + list(right)[:RIGHT]))
                 owners.append(qi)
         scores = self.sequence_logprobs(texts)
         out: list[list[float]] = [[] for _ in queries]
