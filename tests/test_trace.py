@@ -315,3 +315,13 @@ def test_cli_bad_index_paths(tmp_path):
     notes.write_text("hello")
     r = _runner().invoke(main, ["index", "stats", str(notes)])
     assert r.exit_code == 1 and "not an unspin index" in r.stderr
+
+
+def test_parallel_add_matches_serial(tmp_path):
+    docs = [{"id": f"d{i}", "text": t + f" Item {i}."} for i, t in enumerate([STORM, BUDGET, FOOTBALL] * 4)]
+    docs.append({"id": "d0", "text": FOOTBALL})  # a repeated id in one batch: the last version wins
+    a, b = Index(tmp_path / "a.db"), Index(tmp_path / "b.db")
+    assert a.add(docs, batch_size=5) == b.add(docs, batch_size=5, workers=2)
+    q = "SELECT d.id, p.hash FROM postings p JOIN docs d USING (docno) ORDER BY 1, 2"
+    assert a.db.execute(q).fetchall() == b.db.execute(q).fetchall()
+    assert a.get("d0")["text"] == FOOTBALL and len(a) == 12

@@ -30,8 +30,9 @@ def index_group() -> None:
 @click.argument("docs", nargs=-1, required=True)
 @click.option("--no-text", is_flag=True, help="Keep only fingerprints, not the source texts (set when the index is created).")
 @click.option("--batch-size", default=500, show_default=True, help="Documents per transaction.")
+@click.option("--workers", default=1, show_default=True, help="Processes fingerprinting documents (the writer is one more).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-def add(index, docs, no_text, batch_size, quiet):
+def add(index, docs, no_text, batch_size, workers, quiet):
     """Add the {"id", "text", ...} lines of DOCS.jsonl ('-' = stdin) to INDEX, creating it if needed.
 
     Other keys are kept as metadata; re-adding an id replaces the document. Malformed lines are reported
@@ -64,7 +65,7 @@ def add(index, docs, no_text, batch_size, quiet):
                 raise click.ClickException(f"{path}: cannot read ({e.strerror})") from e
 
     try:
-        added = idx.add(good_records(), batch_size=batch_size)
+        added = idx.add(good_records(), batch_size=batch_size, workers=workers)
     finally:
         if progress is not None:
             progress.close()
