@@ -35,6 +35,7 @@ MAX_THESAURUS_PHRASE = 3  # original phrases looked up in the thesaurus: 1-3 wor
 MAX_GRAMMAR_PHRASE = 4  # "as a result of"
 TOP_CHOICES = 8  # a spinner's synonym list per entry is short; we keep the best-attested choices
 MIN_ZIPF = 2.5  # never spin into words a reader would not know
+LONGEST_MATCH = 0.75  # chance that the longest phrase starting at a word is the one swapped
 GRAMMAR_WEIGHT = 0.35  # function-word swaps are rarer than content swaps in the real pairs
 _WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _CHOICE_RE = re.compile(r"[a-z]+(?: [a-z]+)*")  # no hyphens, digits or apostrophes in thesaurus choices
@@ -249,8 +250,8 @@ class Spinner:
             out.append((phrase, None))
         for head in sorted({0, len(words) - 1}):
             for lemma, tag in _tags_of(words[head]):
-                if len(words) > 1 and head != _head_index(words, _UPOS.get(tag[0], "NOUN")):
-                    continue
+                if len(words) > 1 and (head != _head_index(words, _UPOS.get(tag[0], "NOUN")) or lemma == words[head]):
+                    continue  # a phrase is tagged only through an inflected head ("news agencies")
                 key = " ".join(words[:head] + [lemma] + words[head + 1 :])
                 if key in self.forward:
                     out.append((key, tag))
@@ -363,7 +364,10 @@ class Spinner:
             opts = by_start[i]
             weight = 1.0 if any(o.source == "thesaurus" for o in opts) else GRAMMAR_WEIGHT
             key = rng.random() ** (1.0 / weight)  # weighted order without replacement (Efraimidis-Spirakis)
-            option = opts[rng.randrange(len(opts))]
+            # longest match first, as phrase-list spinners do, but not always
+            longest = max(opts, key=lambda o: (o.j - o.i, o.source == "thesaurus"))
+            pick = rng.random()
+            option = longest if pick < LONGEST_MATCH or len(opts) == 1 else opts[int(pick * 1e6) % len(opts)]
             choice = rng.choices([c for c, _ in option.choices], weights=[w for _, w in option.choices])[0]
             plans.append((key, option, choice))
         plans.sort(key=lambda p: -p[0])
