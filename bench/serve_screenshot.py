@@ -63,17 +63,22 @@ def main() -> None:
             page.press("#text", "Control+Enter")
             page.wait_for_selector("#result:not([hidden])")
             page.wait_for_function("() => document.getElementById('message').textContent.startsWith('Checked')")
-            page.evaluate("() => document.querySelector('.doc').scrollIntoView({block: 'end'})")
             marks = page.locator("#annotated mark.span")
             n = marks.count()
             if n:
                 marks.nth(min(args.span, n - 1)).focus()
+            # the header, the verdict and the highlighted text in one window: scroll the text box away
+            page.evaluate("""() => {
+                window.scrollTo(0, document.getElementById('result').offsetTop - 8);
+                const m = document.activeElement;  // keep the focused span and its tooltip in the window
+                if (m && m.matches('mark') && m.getBoundingClientRect().bottom > window.innerHeight - 80)
+                    m.scrollIntoView({block: 'center'});
+            }""")
             args.out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(args.out), full_page=args.full_page)
             print(f"{args.out}: {n} spans flagged", file=sys.stderr)
             if args.diff_out:
                 page.click("#diff-toggle")
-                page.evaluate("() => document.getElementById('diff').scrollIntoView({block: 'end'})")
                 page.screenshot(path=str(args.diff_out), full_page=args.full_page)
             browser.close()
     finally:
