@@ -170,6 +170,17 @@ def test_restore_equals_the_reports_restored(sensitive):
     assert restored["restored"] != text  # the sensitive checker changes something
 
 
+def test_concurrent_requests_get_the_same_answers_as_sequential_ones(sensitive):
+    # the one shared checker is used by several worker threads at once
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [spin(ARTICLE, rate=0.3, seed=s) for s in range(4)] + [ARTICLE]
+    alone = [sensitive.post("/api/check", json={"text": t}).json() for t in texts]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda t: sensitive.post("/api/check", json={"text": t}).json(), texts * 3))
+    assert together == alone * 3
+
+
 def test_empty_text_is_a_valid_empty_report(client):
     d = client.post("/api/check", json={"text": ""}).json()
     assert d["score"] == 0 and d["spans"] == [] and d["restored"] == "" and d["spun"] is False
