@@ -293,8 +293,11 @@ def test_an_output_folder_inside_the_input_folder_is_not_read_back(tmp_path):
     first = run([str(tmp_path / "data")], tmp_path / "data" / "scored", shard_format=".jsonl")
     second = run([str(tmp_path / "data")], tmp_path / "data" / "scored", shard_format=".jsonl")
     assert first.shards == second.shards == 1 and second.skipped_shards == 1
-    write_jsonl(tmp_path / "data" / "b.jsonl", make_docs(1), extra_lines=["{bad"])
     for out in ("scored", "scored.jsonl"):
-        run([str(tmp_path / "data")], tmp_path / "data" / out)
-        again = run([str(tmp_path / "data")], tmp_path / "data" / out)
+        data = tmp_path / f"data-{out}"
+        data.mkdir()
+        write_jsonl(data / "a.jsonl", make_docs(3))
+        write_jsonl(data / "b.jsonl", make_docs(1), extra_lines=["{bad"])
+        run([str(data)], data / out)
+        again = run([str(data)], data / out)
         assert (again.shards, again.read, again.rejected) == (2, 5, 1)

@@ -50,6 +50,8 @@ def scan(inputs, output, text_field, id_field, workers, engine, address, model, 
                            index=index_path, progress=progress)
     except UsageError as e:
         raise click.UsageError(str(e)) from e
+    except OSError as e:  # disk full, permission denied: exit 1 with the reason, completed shards kept
+        raise click.ClickException(f"{e.filename or ''}: {e.strerror or e}".lstrip(": ")) from e
     click.echo(summary.describe(), err=True)
     if as_json:
         click.echo(json.dumps(summary.to_dict()))

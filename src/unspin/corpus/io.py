@@ -51,8 +51,10 @@ def expand_inputs(inputs: list[str] | str) -> list[str]:
     found: list[str] = []
     for raw in map(str, inputs):
         if os.path.isdir(raw):
+            # like pyarrow.dataset, skip paths starting with "_" or "." (state folders, hidden files)
             hits = [p for p in glob.glob(os.path.join(raw, "**", "*"), recursive=True)
-                    if os.path.isfile(p) and suffix_of(p)]
+                    if os.path.isfile(p) and suffix_of(p)
+                    and not any(part.startswith(("_", ".")) for part in os.path.relpath(p, raw).split(os.sep))]
             if not hits:
                 raise UsageError(f"{raw}: folder holds no {', '.join(SUFFIXES)} files")
         elif glob.has_magic(raw):

@@ -109,16 +109,20 @@ def scan(inputs, output, *, text_field: str = "text", id_field: str = "id", work
     workers = workers or os.cpu_count() or 1
     if workers < 1:
         raise UsageError("workers must be at least 1")
-    files = expand_inputs(inputs)
-    shards = [Shard.of(i, p) for i, p in enumerate(files)]
-    if len({s.key for s in shards}) != len(shards):  # sha1 of distinct paths: never in practice
-        raise UsageError("two inputs map to the same shard name")
     options = {"text_field": text_field, "id_field": id_field, "model": model, "spans": spans, "restore": restore}
     if index is not None:
         options["index"] = str(index)
     layout = Layout(output, options, shard_format)
-    if any(os.path.abspath(layout.output) == f for f in files):
-        raise UsageError(f"{output}: the output is also an input")
+    files = expand_inputs(inputs)
+    # the output, its errors file or its folder inside an input folder must not be read back on a rerun
+    ours = tuple(os.path.abspath(d) + os.sep for d in (layout.data_dir, layout.state_dir))
+    own_files = {os.path.abspath(layout.output), os.path.abspath(layout.errors_path)}
+    files = [f for f in files if not f.startswith(ours) and f not in own_files]
+    if not files:
+        raise UsageError("no input file left outside the output folder")
+    shards = [Shard.of(i, p) for i, p in enumerate(files)]
+    if len({s.key for s in shards}) != len(shards):  # sha1 of distinct paths: never in practice
+        raise UsageError("two inputs map to the same shard name")
     layout.prepare()
 
     totals = ShardCounts()

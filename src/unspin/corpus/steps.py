@@ -83,6 +83,22 @@ def _check_row(checker, record: dict, *, text_field: str, id_field: str, spans: 
     return out
 
 
+_WARMED: set[int] = set()
+WARM_UP_TEXT = "The minister said on Thursday that the new plan would help the region."
+
+
+def _warm_up(checker) -> None:
+    """Check one fixed text once per process before any real row.
+
+    A fresh checker's very first `check` can score a text slightly differently from later calls (lazy
+    state filled on first use); warming every worker the same way makes each row's result independent
+    of which worker or actor happened to check it first, so every executor writes the same file.
+    """
+    if id(checker) not in _WARMED:
+        checker.check(WARM_UP_TEXT)
+        _WARMED.add(id(checker))
+
+
 class CheckStep(Step):
     """Adds score, spun and n_spans (and spans, restored) to each good item; the checker loads once."""
 
@@ -101,6 +117,7 @@ class CheckStep(Step):
             from ..checker import get_checker
 
             self._checker = get_checker(self.model)
+            _warm_up(self._checker)
         return self._checker
 
     def __getstate__(self):  # ship the recipe to workers, not a loaded model
