@@ -139,3 +139,13 @@ def test_spin_pairs_feed_eval_with_the_shipped_model(tmp_path):
     assert result.exit_code == 0, result.stderr
     col = json.loads(result.stdout)["columns"]["synthetic"]
     assert col["n_pairs"] == 3 and 0.0 <= col["detection"]["fpr"] <= 1.0
+
+
+def test_eval_skips_texts_over_the_checker_limit(tmp_path, fake_checker):
+    pairs = [{"id": "big", "kind": "thesaurus", "spun_text": "word " * 3000, "orig_text": "word " * 3000},
+             {"id": "ok", "kind": "thesaurus", "spun_text": "He stated it.", "orig_text": "He said it."}]
+    path = write_jsonl(tmp_path / "pairs.jsonl", pairs)
+    result = CliRunner().invoke(main, ["eval", path, "--json"])
+    assert result.exit_code == 3
+    assert f"{path}:1: 'spun_text' has 15,000 characters" in result.stderr
+    assert json.loads(result.stdout)["columns"]["all"]["n_pairs"] == 1
