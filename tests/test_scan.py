@@ -301,3 +301,9 @@ def test_an_output_folder_inside_the_input_folder_is_not_read_back(tmp_path):
         run([str(data)], data / out)
         again = run([str(data)], data / out)
         assert (again.shards, again.read, again.rejected) == (2, 5, 1)
+
+
+def test_parquet_rows_are_gathered_into_row_groups(tmp_path):
+    src = write_jsonl(tmp_path / "in.jsonl", make_docs(10))
+    run([src], tmp_path / "out.parquet", batch_size=1)
+    assert pq.ParquetFile(tmp_path / "out.parquet").metadata.num_row_groups == 1

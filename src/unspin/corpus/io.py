@@ -208,12 +208,18 @@ class ParquetSink:
     any type, int -> float, new columns), the rows written so far are copied into a new file with the
     wider schema, batch by batch, so memory stays bounded. Rows whose values cannot be reconciled with the
     schema (a column that is a number in one row and text in another) are returned as errors.
+
+    Batches are gathered into row groups of up to `row_group_rows` rows or `row_group_bytes` bytes, so
+    small scan batches do not make a file of thousands of tiny row groups, and memory stays bounded.
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, row_group_rows: int = 4096, row_group_bytes: int = 32 << 20):
         self.path = path
         self.schema = None
         self._writer = None
+        self.row_group_rows, self.row_group_bytes = row_group_rows, row_group_bytes
+        self._pending: list = []
+        self._pending_rows = self._pending_bytes = 0
 
     def _open(self, schema) -> None:
         import pyarrow.parquet as pq
@@ -224,6 +230,7 @@ class ParquetSink:
     def _widen(self, schema) -> None:
         import pyarrow.parquet as pq
 
+        self._flush()
         self._writer.close()
         old = self.path + ".widen"
         os.replace(self.path, old)
@@ -277,13 +284,25 @@ class ParquetSink:
         self._writer_write(self._fit(table))
 
     def _writer_write(self, table) -> None:
-        self._writer.write_table(table)
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        self._pending_bytes += table.nbytes
+        if self._pending_rows >= self.row_group_rows or self._pending_bytes >= self.row_group_bytes:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self._pending:
+            self._writer.write_table(pa.concat_tables(self._pending))
+            self._pending, self._pending_rows, self._pending_bytes = [], 0, 0
 
     def close(self) -> None:
         if self._writer is None:  # no row at all: an empty file still marks the shard as done
             import pyarrow as pa
 
             self._open(pa.schema([]))
+        self._flush()
         self._writer.close()
 
 
