@@ -18,7 +18,7 @@ def substitutions(spun_text: str, orig_text: str):
         if not all(w[0].isalpha() for w in sp + op):
             continue
         yield " ".join(sp), " ".join(op)
-        if len(sp) == len(op) > 1:
+        if len(sp) == len(op) > 1:  # "critical climate danger" -> "severe weather threat", word by word
             for a, b in zip(sp, op):
                 if a != b:
                     yield a, b

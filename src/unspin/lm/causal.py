@@ -92,7 +92,7 @@ class CausalScorer:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         tok = AutoTokenizer.from_pretrained(where)
-        model = AutoModelForCausalLM.from_pretrained(where, torch_dtype="float32")
+        model = AutoModelForCausalLM.from_pretrained(where, dtype="float32")
         return cls(model, tok, name)
 
     @staticmethod
