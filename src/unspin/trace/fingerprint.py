@@ -19,8 +19,6 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from lemminflect import getAllLemmas
-
 from ..tokenize import _TYPO_MAP, TOKEN_RE, normalize
 
 # Function words spinners leave alone (prepositions, articles, pronouns, auxiliaries, conjunctions).
@@ -113,6 +111,8 @@ class Fingerprinter:
             table, grammar, phrases = self._known_tables()
             hit = word in table or word in grammar or word in phrases
             if not hit:
+                from lemminflect import getAllLemmas  # imports spaCy: only when a lemma is needed
+
                 hit = any(lemma in table for lemmas in getAllLemmas(word).values() for lemma in lemmas)
             if len(self._mutable) < MAX_MUTABILITY_CACHE:
                 self._mutable[word] = hit
