@@ -132,17 +132,17 @@ def print_tables(result: dict, console=None) -> None:
         else:
             table.add_row(f"  {label}", *(_fmt(c[key[0]][key[1]]) for c in cols.values()))
     console.print(table)
-    reliability = Table(title="Reliability: documents per score bin (n), mean score, share spun")
-    reliability.add_column("score bin")
+    reliability = Table(title="Reliability per score bin: documents, mean score, share spun")
+    reliability.add_column("score bin", no_wrap=True)
     for name in cols:
-        reliability.add_column(name, justify="right")
+        reliability.add_column(name, justify="right", no_wrap=True)
     n_bins = max((len(c["calibration"]["bins"]) for c in cols.values()), default=0)
     for b in range(n_bins):
         cells = []
         for c in cols.values():
             bins = c["calibration"]["bins"]
             row = bins[b] if b < len(bins) else None
-            cells.append("" if not row or not row["n"] else f"n={row['n']}  {row['mean_score']:.2f}  {row['positive_rate']:.2f}")
+            cells.append("" if not row or not row["n"] else f"{row['n']}  {row['mean_score']:.2f}  {row['positive_rate']:.2f}")
         lo = b / n_bins
         reliability.add_row(f"{lo:.1f}–{lo + 1 / n_bins:.1f}", *cells)
     console.print(reliability)
