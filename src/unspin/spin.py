@@ -39,6 +39,7 @@ LONGEST_MATCH = 0.75  # chance that the longest phrase starting at a word is the
 GRAMMAR_WEIGHT = 0.35  # function-word swaps are rarer than content swaps in the real pairs
 _WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _CHOICE_RE = re.compile(r"[a-z]+(?: [a-z]+)*")  # no hyphens, digits or apostrophes in thesaurus choices
+_PARTICLES = frozenset("up out off in on down over away back about around along through by".split())
 _UPOS = {"V": "VERB", "N": "NOUN", "J": "ADJ", "R": "ADV"}
 
 # Number words change facts, not wording ("million" -> "trillion"): a spinner's list leaves them alone.
@@ -202,6 +203,8 @@ def _inflect_choice(choice: str, tag: str | None) -> str | None:
         return choice
     words = choice.split(" ")
     h = _head_index(words, upos)
+    if len(words) > 1 and upos != "VERB" and words[h] in _PARTICLES:
+        return None  # a phrasal verb ("string up") cannot stand in for a noun ("strings")
     form = _form(words[h], upos, tag)
     if form is None:
         return None
