@@ -112,7 +112,7 @@ class Checker:
 
     def _first_stage_models(self) -> Models | None:
         if self.scorer is self.ngram:
-            return self._models or None
+            return None if self._models is False else self.models  # False: being trained, no models yet
         return self.prune_models
 
     def _second_pass(self, doc, proposals, feats, vocab):

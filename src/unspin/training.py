@@ -148,6 +148,7 @@ def fit_models(checker: Checker, examples: list[DocExamples], span_threshold: fl
                                                         "spun_docs": int(sum(e.spun for e in examples))})
 
 
+INNER_FOLDS = 5
 SYNTHETIC_SHARE = 0.35  # of the clean documents, spun by the reference spinner as extra positives
 SYNTHETIC_RATES = (0.15, 0.35)
 
@@ -170,13 +171,25 @@ def train_checker(model: str, lexicon, pairs: list[dict], clean: list[dict], pru
                   synthetic_share: float = SYNTHETIC_SHARE) -> Checker:
     """A checker whose models are fitted on these pairs and clean documents only (plus spun copies of
     a share of those clean documents)."""
+    from .lexicon import Lexicon
+    from .lexicon.learn import learn_phrase_table
+
     checker = Checker(model, lexicon=lexicon, models=False, entities="fast")
     checker._prune_models = prune_models
-    pairs = list(pairs) + synthetic_pairs(clean, synthetic_share)
-    examples = [doc_examples(checker, p["spun_text"], p["orig_text"], 1) for p in pairs]
-    for p, ex in zip(pairs, examples):
-        ex.synthetic = p["kind"] == "synthetic"
-    examples += [doc_examples(checker, p["orig_text"], None, 0) for p in pairs if p["kind"] != "synthetic"]
+    # A pair's own substitutions must not be in the phrase table it is featurized with, or the span
+    # model would learn that the table knows every answer: the table is cross-fitted (k-fold by pair).
+    examples = [None] * len(pairs)
+    fold = np.arange(len(pairs)) % INNER_FOLDS
+    for k in range(INNER_FOLDS):
+        inner = Checker(model, lexicon=Lexicon(lexicon.thesaurus, phrase_table=learn_phrase_table(
+            [p for p, f in zip(pairs, fold) if f != k])), models=False, entities="fast")
+        inner._prune_models = prune_models
+        for i in np.flatnonzero(fold == k):
+            examples[i] = doc_examples(inner, pairs[i]["spun_text"], pairs[i]["orig_text"], 1)
+    examples += [doc_examples(checker, p["orig_text"], None, 0) for p in pairs]
+    for p in synthetic_pairs(clean, synthetic_share):
+        examples.append(doc_examples(checker, p["spun_text"], p["orig_text"], 1))
+        examples[-1].synthetic = True
     examples += [doc_examples(checker, c["text"], None, 0) for c in clean]
     checker._models = fit_models(checker, examples)
     return checker
