@@ -16,7 +16,7 @@ MODEL_HELP = "Scorer: 'ngram' (fast), 'smollm2' (neural, SmolLM2-135M) or 'hf:NA
               help="OUT.parquet, OUT.jsonl[.gz|.zst], or a folder (no suffix) for one shard per input file.")
 @click.option("--text-field", default="text", show_default=True, help="Column holding the document text.")
 @click.option("--id-field", default="id", show_default=True, help="Column holding the document id.")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes or Ray actors [default: all cores].")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes or Ray actors [default: all cores; with --address, all cluster CPUs].")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
 @click.option("--address", default=None, help="Ray cluster address (e.g. ray://head:10001 or auto); default: start a local Ray.")
 @click.option("--model", default="default", show_default=True, help=MODEL_HELP)

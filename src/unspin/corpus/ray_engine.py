@@ -67,8 +67,8 @@ class _Check:
 
 
 class RayExecutor:
-    def __init__(self, workers: int = 1, address: str | None = None):
-        self.workers = max(1, int(workers))
+    def __init__(self, workers: int | None = 1, address: str | None = None):
+        self.workers = None if workers is None else max(1, int(workers))  # None: one per cluster CPU
         self.address = address
 
     def _init(self):
@@ -86,6 +86,8 @@ class RayExecutor:
         if not shards:
             return
         ray = self._init()
+        if self.workers is None:
+            self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True  # shard order, so the driver writes as the local executor
         ctx.enable_progress_bars = False  # our own bar reports documents, words and flags

@@ -106,9 +106,10 @@ def scan(inputs, output, *, text_field: str = "text", id_field: str = "id", work
         raise UsageError(f"unknown engine {engine!r} (use 'local' or 'ray')")
     if batch_size < 1:
         raise UsageError("batch_size must be at least 1")
-    workers = workers or os.cpu_count() or 1
-    if workers < 1:
+    if workers is not None and workers < 1:
         raise UsageError("workers must be at least 1")
+    if workers is None and not (engine == "ray" and address):  # on a cluster: one actor per cluster CPU
+        workers = os.cpu_count() or 1
     options = {"text_field": text_field, "id_field": id_field, "model": model, "spans": spans, "restore": restore}
     if index is not None:
         options["index"] = str(index)
@@ -156,4 +157,5 @@ def scan(inputs, output, *, text_field: str = "text", id_field: str = "id", work
     return ScanSummary(read=totals.read, written=totals.written, rejected=totals.rejected, flagged=totals.flagged,
                        words=totals.words, shards=len(shards), skipped_shards=len(shards) - len(pending),
                        seconds=time.perf_counter() - t0, output=layout.output,
-                       errors_path=layout.errors_path if totals.rejected else None, engine=engine, workers=workers)
+                       errors_path=layout.errors_path if totals.rejected else None, engine=engine,
+                       workers=executor.workers or 0)
