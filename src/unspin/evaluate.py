@@ -8,9 +8,11 @@ Columns: one per `kind` of pair, "all" for every real kind together, and "synthe
 `unspin spin`) on its own, never mixed into "all". Negatives of a column are its pairs' originals plus
 every clean document (clean news has no kind, so it stands beside each kind).
 
-    >>> from unspin.evaluate import evaluate_reports
-    >>> result = evaluate_reports(pairs, spun_reports, orig_reports, clean_docs, clean_reports)
-    >>> result["columns"]["all"]["detection"]["auc"]
+Example::
+
+    from unspin.evaluate import evaluate_reports
+    result = evaluate_reports(pairs, spun_reports, orig_reports, clean_docs, clean_reports)
+    result["columns"]["all"]["detection"]["auc"]
 """
 from __future__ import annotations
 

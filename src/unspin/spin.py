@@ -6,9 +6,11 @@ lemma -> spun choices), function words are alternated with the hand-written gram
 "used to be", "did not" -> "didn't"), inflection is kept with lemminflect (`moving` -> `transferring`),
 capitalisation is copied, and protected text (quotes, names, numbers, URLs) is never touched.
 
-    >>> from unspin.spin import Spinner
-    >>> result = Spinner(seed=7).spin("Officials said the plan would move ahead.", rate=0.5)
-    >>> [(s.original, s.replacement) for s in result.substitutions]
+Example (not a doctest: the output depends on the shipped thesaurus)::
+
+    from unspin.spin import Spinner
+    result = Spinner(seed=7).spin("Officials said the plan would move ahead.", rate=0.5)
+    [(s.original, s.replacement) for s in result.substitutions]
 
 Reproducible: the random stream is seeded from (seed, text) only, so one text spins the same whatever
 else the same Spinner spun before, and a lower rate replaces a subset of what a higher rate replaces.
