@@ -216,7 +216,7 @@ def _inflect_choice(choice: str, tag: str | None) -> str | None:
 
 def _match_case(replacement: str, original: str) -> str:
     replacement = re.sub(r"\bi\b", "I", replacement)  # "I'm" -> "i am" must still say "I"
-    if original.isupper() and len(original) > 1 and replacement.isalpha():
+    if original.isupper() and len(original) > 1:
         return replacement.upper()
     if original[:1].isupper():
         return replacement[:1].upper() + replacement[1:]
@@ -278,8 +278,8 @@ class Spinner:
                 groups.setdefault((lemma, tag[0]), []).append(tag)
         tagged = [(lemma, tags) for (lemma, _), tags in groups.items()]
         untagged = [(lemma, [None]) for lemma, tag in readings if tag is None]
-        # when lemminflect knows the word, respect its parts of speech; the surface entry is the fallback
-        # ("according to": "to" reads as an adverb, yet the phrase is listed as it stands)
+        # when lemminflect knows the word, respect its parts of speech; the entry as written is the
+        # fallback (phrases with an uninflected head, "according to"; words lemminflect does not know)
         for plans in (tagged, untagged):
             for lemma, tags in plans:
                 for choice, weight in self.forward.choices(lemma):
