@@ -22,7 +22,7 @@ from unspin.tokenize import normalize
 
 
 def throughput(path: str, rate: float) -> None:
-    from unspin.spin import Spinner
+    from unspin.spinner import Spinner
 
     docs = [json.loads(line)["text"] for line in open(path, encoding="utf-8") if line.strip()]
     t0 = time.perf_counter()

@@ -8,7 +8,7 @@ Data: ../shared/data/dev_pairs.jsonl and clean_news.jsonl (read only; nothing is
 Distractors are made hard on purpose: every one is built from sentences of the very same news texts
 (recombined at random), and each real text also has "other copies of the same story" (one with 1-3
 sentences dropped, two that take 40-70 % of it and fill up with other stories' sentences).
-Queries are the real texts spun by the reference spinner (`unspin.spin.Spinner`) at each rate.
+Queries are the real texts spun by the reference spinner (`unspin.spinner.Spinner`) at each rate.
 """
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def spun_queries(real: list[dict], rate: float, seed: int, cache: Path) -> list[
     path = cache / f"spun_{rate}_{seed}.jsonl"
     if path.exists():
         return load(path)
-    from unspin.spin import Spinner
+    from unspin.spinner import Spinner
 
     spinner, out = Spinner(seed=seed), []
     t = time.time()

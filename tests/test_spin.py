@@ -7,7 +7,7 @@ import pytest
 
 from unspin.alignment import align_pair
 from unspin.lexicon.reverse import ReverseThesaurus
-from unspin.spin import ForwardThesaurus, Spinner
+from unspin.spinner import ForwardThesaurus, Spinner
 
 # A tiny reverse thesaurus (spun -> [(original, source bits, n_syn)]): one choice per original, so the
 # spinner's output at rate 1.0 is fully determined and can be asserted word for word.

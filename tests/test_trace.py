@@ -86,7 +86,7 @@ def test_fingerprints_survive_spinning(fingerprinter):
 
 @pytest.mark.slow
 def test_fingerprints_survive_reference_spinner(fingerprinter):
-    from unspin.spin import Spinner
+    from unspin.spinner import Spinner
 
     spun = Spinner(seed=3).spin(STORM + " " + BUDGET, rate=0.5).spun_text
     a, b = fingerprinter.fingerprint(STORM + " " + BUDGET), fingerprinter.fingerprint(spun)

@@ -24,7 +24,7 @@ ARTICLE = ("The mayor said on Monday that the city would build a new bridge acro
 
 def spin(text, rate, seed):
     # `unspin.spin` (the function) is shadowed by the `unspin.spin` module once that is imported
-    from unspin.spin import Spinner
+    from unspin.spinner import Spinner
 
     return Spinner(seed=seed).spin(text, rate=rate).spun_text
 

@@ -62,7 +62,7 @@ class Server:
 
 
 def spin(text, rate, seed):
-    from unspin.spin import Spinner
+    from unspin.spinner import Spinner
 
     return Spinner(seed=seed).spin(text, rate=rate).spun_text
 

@@ -43,6 +43,6 @@ def restore(text: str, model: str = "default", **kwargs) -> str:
 
 def spin(text: str, rate: float = 0.3, seed: int = 0) -> str:
     """Spin `text` with the reference spinner (for test and benchmark data only)."""
-    from .spin import Spinner
+    from .spinner import Spinner
 
     return Spinner(seed=seed).spin(text, rate=rate).spun_text

@@ -103,7 +103,7 @@ class Checker:
             if pp.max() < PRUNE_BELOW:
                 continue
             top = np.argsort(-pp)[:PRUNE_TOP]
-            kept_p.append(Proposal(p.i, p.j, p.spun, tuple(p.candidates[k] for k in top)))
+            kept_p.append(Proposal(p.i, p.j, p.spun, tuple(p.candidates[k] for k in top), p.static[top]))
             kept_f.append(f[top])
         if not kept_p:
             return [], []

@@ -86,6 +86,23 @@ def mean_zipf(words) -> float:
     return sum(zipf(w) for w in words) / max(len(words), 1)
 
 
+STATIC = ["log_n_syn", "mythes", "wordnet", "moby", "grammar", "learned", "n_thesauri", "log_learned_count",
+          "zipf_cand", "len_cand"]
+_STATIC_COLS = [FEATURES.index(f) for f in STATIC]
+_COL = {f: i for i, f in enumerate(FEATURES)}
+
+
+def static_features(candidates) -> np.ndarray:
+    """The features of candidates that depend on the lexicon alone (computed once per spun phrase)."""
+    out = np.zeros((len(candidates), len(STATIC)))
+    for k, c in enumerate(candidates):
+        th = c.sources & (MYTHES | WORDNET | MOBY)
+        out[k] = (math.log1p(c.n_syn), bool(c.sources & MYTHES), bool(c.sources & WORDNET),
+                  bool(c.sources & MOBY), bool(c.sources & GRAMMAR), bool(c.sources & LEARNED),
+                  bin(th).count("1"), math.log1p(c.count), mean_zipf(c.words), len(c.words))
+    return out
+
+
 def candidate_features(p: Proposal, lm: list[float], vocab: DocVocabulary) -> np.ndarray:
     """`lm[0]` scores the spun words, `lm[1:]` the candidates in order."""
     here = range(p.i, p.j)
@@ -96,29 +113,25 @@ def candidate_features(p: Proposal, lm: list[float], vocab: DocVocabulary) -> np
     rank = np.empty(n)
     rank[order] = np.arange(n)
     best = cand_lp.max()
-    second = np.sort(cand_lp)[-2] if n > 1 else spun_lp
-    zs = mean_zipf(p.spun)
+    second = cand_lp[order[1]] if n > 1 else spun_lp
+    is_best = cand_lp == best
+    static = p.static if p.static is not None else static_features(p.candidates)
     rows = np.zeros((n, len(FEATURES)))
-    for k, c in enumerate(p.candidates):
-        zc = mean_zipf(c.words)
-        th = c.sources & (MYTHES | WORDNET | MOBY)
-        c_any, c_prot = vocab.occurrences(c.words, here)
-        rows[k] = (
-            cand_lp[k] - spun_lp,
-            float(cand_lp[k] == best),
-            cand_lp[k] - (second if cand_lp[k] == best else best),
-            math.log1p(rank[k]),
-            math.log1p(c.n_syn),
-            bool(c.sources & MYTHES), bool(c.sources & WORDNET), bool(c.sources & MOBY),
-            bool(c.sources & GRAMMAR), bool(c.sources & LEARNED),
-            bin(th).count("1"),
-            math.log1p(c.count),
-            zs, zc, zc - zs,
-            len(p.spun), len(c.words),
-            math.log(n),
-            len(c.words) - len(p.spun),
-            math.log1p(c_any), math.log1p(c_prot), math.log1p(spun_prot),
-        )
+    rows[:, _STATIC_COLS] = static
+    zs = mean_zipf(p.spun)
+    rows[:, _COL["lm_delta"]] = cand_lp - spun_lp
+    rows[:, _COL["lm_best"]] = is_best
+    rows[:, _COL["lm_margin"]] = np.where(is_best, cand_lp - second, cand_lp - best)
+    rows[:, _COL["lm_rank"]] = np.log1p(rank)
+    rows[:, _COL["zipf_spun"]] = zs
+    rows[:, _COL["zipf_gain"]] = static[:, STATIC.index("zipf_cand")] - zs
+    rows[:, _COL["len_spun"]] = len(p.spun)
+    rows[:, _COL["log_n_cands"]] = math.log(n)
+    rows[:, _COL["len_delta"]] = static[:, STATIC.index("len_cand")] - len(p.spun)
+    occ = np.array([vocab.occurrences(c.words, here) for c in p.candidates], dtype=float)
+    rows[:, _COL["cand_in_doc"]] = np.log1p(occ[:, 0])
+    rows[:, _COL["cand_in_protected"]] = np.log1p(occ[:, 1])
+    rows[:, _COL["spun_in_protected"]] = math.log1p(spun_prot)
     return rows
 
 

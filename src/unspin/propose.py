@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .document import Document
 from .lexicon import MAX_PHRASE, Lexicon
 from .lexicon.reverse import Candidate
@@ -15,6 +17,7 @@ class Proposal:
     j: int
     spun: tuple[str, ...]  # normalised spun tokens
     candidates: tuple[Candidate, ...]
+    static: "np.ndarray | None" = None  # lexicon-only features of the candidates (features.static_features)
 
 
 def free_runs(doc: Document) -> list[tuple[int, int]]:
@@ -44,5 +47,5 @@ def propose(doc: Document, lexicon: Lexicon, max_phrase: int = MAX_PHRASE) -> li
                 phrase = " ".join(words[i:j])
                 cands = lexicon.candidates(phrase)
                 if cands:
-                    out.append(Proposal(i, j, tuple(words[i:j]), cands))
+                    out.append(Proposal(i, j, tuple(words[i:j]), cands, lexicon.static(phrase, cands)))
     return out

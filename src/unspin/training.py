@@ -156,7 +156,7 @@ SYNTHETIC_RATES = (0.15, 0.35)
 def synthetic_pairs(clean: list[dict], share: float = SYNTHETIC_SHARE, seed: int = 0) -> list[dict]:
     """Spun copies of some clean documents: positives that teach the models the LM evidence of
     substitution in general, not only the phrases of the few real pairs."""
-    from .spin import Spinner
+    from .spinner import Spinner
 
     out = []
     step = max(1, round(1 / share)) if share > 0 else 0

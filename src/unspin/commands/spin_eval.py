@@ -37,7 +37,7 @@ def spin(file, rate, seed, jsonl, pairs_out, encoding_errors):
 
     Words and short phrases are swapped for synonyms, inflection and capitals kept; quotations, names,
     numbers and URLs are left alone. Exit 3 when some JSONL lines were malformed (the rest is spun)."""
-    from ..spin import Spinner
+    from ..spinner import Spinner
 
     spinner = Spinner(seed=seed)
     out = open(pairs_out, "w", encoding="utf-8") if pairs_out else None

@@ -72,7 +72,7 @@ class ReadStep(Step):
 
 def _check_row(checker, record: dict, *, text_field: str, id_field: str, spans: bool, restore: bool,
                index=None) -> dict:
-    """The columns one document adds to its row. `index` (an `unspin.Index`) is accepted for tracing."""
+    """The columns one document adds to its row (tracing, with an index, happens inside the checker)."""
     doc_id = record.get(id_field)
     report = checker.check(record[text_field], id=None if doc_id is None else str(doc_id))
     out = {"score": round(float(report.score), 6), "spun": bool(report.spun), "n_spans": len(report.spans)}
@@ -116,7 +116,8 @@ class CheckStep(Step):
         if self._checker is None:
             from ..checker import get_checker
 
-            self._checker = get_checker(self.model)
+            # with an index, the checker opens it read-only once per worker and traces every row
+            self._checker = get_checker(self.model, "fast", None if self.index is None else str(self.index))
             _warm_up(self._checker)
         return self._checker
 

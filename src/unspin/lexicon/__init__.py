@@ -45,6 +45,7 @@ class Lexicon:
         self.phrase_table = load_phrase_table() if phrase_table is None else phrase_table
         self.grammar = reverse_pairs()
         self._cache: dict[str, tuple[Candidate, ...]] = {}
+        self._static: dict[str, object] = {}
 
     @classmethod
     @functools.lru_cache(maxsize=1)
@@ -74,6 +75,17 @@ class Lexicon:
         if len(self._cache) < 200_000:
             self._cache[phrase] = out
         return out
+
+    def static(self, phrase: str, candidates: tuple[Candidate, ...]):
+        """The lexicon-only features of `candidates(phrase)`, computed once."""
+        hit = self._static.get(phrase)
+        if hit is None:
+            from ..features import static_features
+
+            hit = static_features(candidates)
+            if len(self._static) < 200_000:
+                self._static[phrase] = hit
+        return hit
 
     def knows(self, word: str) -> bool:
         """Whether any thesaurus lists `word` as a synonym of something: words no entry covers are

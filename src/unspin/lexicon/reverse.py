@@ -13,7 +13,8 @@ from importlib import resources
 from lemminflect import getAllInflections, getAllLemmas, getInflection
 
 MYTHES, WORDNET, MOBY, LEARNED = 1, 2, 4, 8
-INFLECT_TOP = 40  # re-inflect only the best-attested originals of a lemma (inflection is the costly part)
+INFLECT_TOP = 40
+_BASE_TAGS = {"VB", "VBP", "NN", "JJ", "RB"}  # re-inflect only the best-attested originals of a lemma (inflection is the costly part)
 SOURCE_NAMES = {MYTHES: "mythes", WORDNET: "wordnet", MOBY: "moby", LEARNED: "learned"}
 
 
@@ -86,8 +87,8 @@ class ReverseThesaurus:
         # re-inflect through the lemma of the head word
         for head_i in {0, len(words) - 1}:
             for lemma, tag in _tags_of(words[head_i]):
-                if lemma == words[head_i]:
-                    continue
+                if lemma == words[head_i] and tag in _BASE_TAGS:
+                    continue  # the base form itself: the direct lookup above covers it ("read" as VBD does not)
                 key = " ".join(words[:head_i] + [lemma] + words[head_i + 1 :])
                 for o, bits, n in self.table.get(key, ())[:INFLECT_TOP]:
                     inflected = inflect_phrase(o, tag)

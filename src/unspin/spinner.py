@@ -8,7 +8,7 @@ capitalisation is copied, and protected text (quotes, names, numbers, URLs) is n
 
 Example (not a doctest: the output depends on the shipped thesaurus)::
 
-    from unspin.spin import Spinner
+    from unspin.spinner import Spinner
     result = Spinner(seed=7).spin("Officials said the plan would move ahead.", rate=0.5)
     [(s.original, s.replacement) for s in result.substitutions]
 
@@ -21,8 +21,6 @@ import functools
 import hashlib
 import random
 import re
-import sys
-import types
 from dataclasses import dataclass, field
 
 from lemminflect import getAllInflections, getAllLemmas, getInflection
@@ -410,15 +408,3 @@ class Spinner:
             pos = end
         pieces.append(text[pos:])
         return SpinResult("".join(pieces), text, subs, n_eligible)
-
-
-class _CallableModule(types.ModuleType):
-    """`unspin.spin(text, rate, seed)` is a function of the package, but importing this module rebinds
-    the package attribute `unspin.spin` to the module. Making the module callable with the same
-    signature keeps `unspin.spin(...)` working either way."""
-
-    def __call__(self, text: str, rate: float = 0.3, seed: int = 0) -> str:
-        return Spinner(seed=seed).spin(text, rate=rate).spun_text
-
-
-sys.modules[__name__].__class__ = _CallableModule
