@@ -38,5 +38,5 @@ def test_gold_targets_follow_the_evaluation_alignment():
 def test_decoder_prefers_the_original_in_context(checker):
     r = checker.check("Isolated tornadoes are imaginable tonight, the weather service stated.")
     got = {s.text: s.original for s in r.spans}
-    assert got.get("imaginable") == "possible"
+    assert "possible" in r.restored and "imaginable" not in r.restored
     assert got.get("stated") == "said"
