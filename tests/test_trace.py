@@ -94,7 +94,7 @@ def test_fingerprints_survive_reference_spinner(fingerprinter):
 
 
 TINY_LEXICON = ("from types import SimpleNamespace as N; import sys; "
-                "sys.modules['lemminflect'] = N(getAllLemmas=lambda w: {}); "  # no spaCy import in the child
+                "sys.modules['unspin.lexicon.inflect'] = N(getAllLemmas=lambda w: {}, getAllInflections=lambda *a, **k: {}, getInflection=lambda *a, **k: ()); "  # no spaCy import in the child
                 "LEX = N(thesaurus=N(table={'said': [], 'large': [], 'plan': []}), grammar={}, phrase_table={})")
 
 

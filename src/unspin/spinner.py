@@ -23,7 +23,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from lemminflect import getAllInflections, getAllLemmas, getInflection
+from .lexicon.inflect import getAllInflections, getAllLemmas, getInflection
 
 from .lexicon.frequency import zipf
 from .lexicon.grammar import PAIRS

@@ -111,7 +111,7 @@ class Fingerprinter:
             table, grammar, phrases = self._known_tables()
             hit = word in table or word in grammar or word in phrases
             if not hit:
-                from lemminflect import getAllLemmas  # imports spaCy: only when a lemma is needed
+                from ..lexicon.inflect import getAllLemmas
 
                 hit = any(lemma in table for lemmas in getAllLemmas(word).values() for lemma in lemmas)
             if len(self._mutable) < MAX_MUTABILITY_CACHE:
