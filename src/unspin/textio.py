@@ -40,27 +40,35 @@ class JsonlRecord:
     error: str | None = None
 
 
+def check_record(obj, text_field: str = "text") -> str | None:
+    """Why a parsed JSON line is not a document, or None."""
+    if not isinstance(obj, dict):
+        return "not a JSON object"
+    if not isinstance(obj.get(text_field), str):
+        return f"missing or non-string {text_field!r} field"
+    return None
+
+
+def parse_jsonl_line(raw: bytes, text_field: str = "text") -> tuple[dict | None, str | None]:
+    """(document, None) for a good JSON Lines line, (None, the reason) for a bad one."""
+    try:
+        obj = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        return None, f"not valid UTF-8 at byte {e.start}"
+    except json.JSONDecodeError as e:
+        return None, f"invalid JSON: {e.msg} at column {e.colno}"
+    err = check_record(obj, text_field)
+    return (None, err) if err else (obj, None)
+
+
 def iter_jsonl(path: str, text_field: str = "text") -> Iterator[JsonlRecord]:
     """Yield every line's object, or its error with the line number; never stops at a bad line."""
     stream = sys.stdin.buffer if path == "-" else open(path, "rb")
     try:
         for n, raw in enumerate(stream, 1):
-            if not raw.strip():
-                continue
-            try:
-                obj = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as e:
-                yield JsonlRecord(n, None, f"not valid UTF-8 at byte {e.start}")
-                continue
-            except json.JSONDecodeError as e:
-                yield JsonlRecord(n, None, f"invalid JSON: {e.msg} at column {e.colno}")
-                continue
-            if not isinstance(obj, dict):
-                yield JsonlRecord(n, None, "not a JSON object")
-            elif not isinstance(obj.get(text_field), str):
-                yield JsonlRecord(n, None, f"missing or non-string {text_field!r} field")
-            else:
-                yield JsonlRecord(n, obj)
+            if raw.strip():
+                obj, err = parse_jsonl_line(raw, text_field)
+                yield JsonlRecord(n, obj, err)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()

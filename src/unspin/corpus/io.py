@@ -16,6 +16,8 @@ import os
 from dataclasses import dataclass
 from typing import IO, Any, Iterator
 
+from ..textio import check_record, parse_jsonl_line
+
 JSONL_SUFFIXES = (".jsonl.zst", ".jsonl.gz", ".jsonl")
 PARQUET_SUFFIXES = (".parquet",)
 SUFFIXES = JSONL_SUFFIXES + PARQUET_SUFFIXES
@@ -89,31 +91,14 @@ def open_binary(path: str, mode: str = "rb", suffix: str | None = None) -> IO[by
     return open(path, mode)
 
 
-def _check_record(obj: Any, text_field: str) -> str | None:
-    if not isinstance(obj, dict):
-        return "not a JSON object"
-    if not isinstance(obj.get(text_field), str):
-        return f"missing or non-string {text_field!r} field"
-    return None
-
-
 def iter_jsonl(path: str, shard: int, text_field: str) -> Iterator[Item]:
     with open_binary(path) as raw:
         # zstandard's reader has no line iteration of its own; BufferedReader gives it one
         stream = io.BufferedReader(raw, 1 << 20) if path.lower().endswith(".zst") else raw
         for n, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line.decode("utf-8"))
-            except UnicodeDecodeError as e:
-                yield Item(shard, n, None, f"not valid UTF-8 at byte {e.start}")
-                continue
-            except json.JSONDecodeError as e:
-                yield Item(shard, n, None, f"invalid JSON: {e.msg} at column {e.colno}")
-                continue
-            err = _check_record(obj, text_field)
-            yield Item(shard, n, None if err else obj, err)
+            if line.strip():
+                obj, err = parse_jsonl_line(line, text_field)
+                yield Item(shard, n, obj, err)
 
 
 def iter_parquet(path: str, shard: int, text_field: str, batch_size: int) -> Iterator[Item]:
@@ -126,7 +111,7 @@ def iter_parquet(path: str, shard: int, text_field: str, batch_size: int) -> Ite
     for batch in pf.iter_batches(batch_size=batch_size):
         for row in batch.to_pylist():
             n += 1
-            err = _check_record(row, text_field)
+            err = check_record(row, text_field)
             yield Item(shard, n, None if err else row, err)
 
 
