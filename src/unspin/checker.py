@@ -20,8 +20,8 @@ from .restore_render import render
 
 DEFAULT_MODEL = "ngram"
 MAX_CHARS = 1_000_000
-PRUNE_BELOW = 0.03  # the cascade: proposals the n-gram stage gives less than this never reach the neural LM
-PRUNE_TOP = 3
+PRUNE_BELOW = 0.1  # the cascade: proposals the n-gram stage gives less than this never reach the neural LM
+PRUNE_TOP = 2
 TRACE_MIN_COVERAGE = 0.5
 TRACE_SWAP_SHARE = 0.05  # an aligned copy with this share of its words swapped is surely spun
 DOC_FEATURES = ["log_words", "span_mass", "span_density", "top5_mean", "max_prob", "proposal_mass", "protected_share"]

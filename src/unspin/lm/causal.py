@@ -15,7 +15,7 @@ from typing import Sequence
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 BATCH = 64
-LEFT, RIGHT = 8, 3  # context tokens around a candidate: the cost of every window is paid per candidate
+LEFT, RIGHT = 6, 3  # context tokens around a candidate: the cost of every window is paid per candidate
 
 
 def cache_dir() -> Path:
