@@ -2,6 +2,17 @@ import pytest
 
 
 @pytest.fixture(scope="session")
+def default_checker():
+    """The default model's shared checker, loaded once, its lazy parts loaded as `unspin serve` does."""
+    from unspin.checker import get_checker
+    from unspin.web.app import WARMUP_TEXT
+
+    c = get_checker("default")
+    c.check(WARMUP_TEXT)
+    return c
+
+
+@pytest.fixture(scope="session")
 def checker():
     from unspin.checker import get_checker
 

@@ -61,29 +61,17 @@ class ListIndex:
 
 
 @pytest.fixture(scope="module")
-def real_checker():
-    from unspin.checker import get_checker
-    from unspin.web.app import WARMUP_TEXT
-
-    c = get_checker("default")
-    # as create_app(warm=True) does: a fresh Checker's very first check can differ slightly from later
-    # ones (lazy state in the core), and the tests compare answers across calls
-    c.check(WARMUP_TEXT)
-    return c
-
-
-@pytest.fixture(scope="module")
-def client(real_checker):
-    app = create_app(checker=real_checker, warm=False)
+def client(default_checker):
+    app = create_app(checker=default_checker, warm=False)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
-def sensitive(real_checker):
+def sensitive(default_checker):
     # the real checker with its span threshold at 0: every proposal becomes a span, so the span contract
     # is exercised whatever the calibrated threshold currently is
-    with TestClient(create_app(checker=real_checker, threshold=0.0, warm=False), raise_server_exceptions=False) as c:
+    with TestClient(create_app(checker=default_checker, threshold=0.0, warm=False), raise_server_exceptions=False) as c:
         yield c
 
 
@@ -123,11 +111,11 @@ def test_health(client):
     assert h["limits"] == {"max_body": 1_000_000, "max_chars": 100_000, "timeout": 30.0, "threshold": None}
 
 
-def test_check_matches_the_library_report(client, real_checker):
+def test_check_matches_the_library_report(client, default_checker):
     text = EXAMPLE.read_text(encoding="utf-8")
     r = client.post("/api/check", json={"text": text})
     assert r.status_code == 200
-    assert r.json() == real_checker.check(text).to_dict()
+    assert r.json() == default_checker.check(text).to_dict()
     assert_report_contract(text, r.json())
 
 
@@ -148,10 +136,10 @@ def test_sensitive_checker_really_yields_spans(sensitive):
     assert sensitive.post("/api/check", json={"text": text}).json()["spans"]
 
 
-def test_threshold_per_request_overrides_the_servers(client, sensitive, real_checker):
+def test_threshold_per_request_overrides_the_servers(client, sensitive, default_checker):
     text = EXAMPLE.read_text(encoding="utf-8")
     assert client.post("/api/check", json={"text": text, "threshold": 0.0}).json() == \
-        sensitive.post("/api/check", json={"text": text}).json() == real_checker.check(text, threshold=0.0).to_dict()
+        sensitive.post("/api/check", json={"text": text}).json() == default_checker.check(text, threshold=0.0).to_dict()
     assert sensitive.post("/api/check", json={"text": text, "threshold": 1.0}).json()["spans"] == []
     assert_error(client.post("/api/check", json={"text": text, "threshold": 1.5}), 422)
 
@@ -243,7 +231,7 @@ def test_body_over_the_limit_by_content_length_is_413(client):
     assert "1,000,000 bytes" in body["detail"]
 
 
-def test_streamed_body_over_the_limit_is_413_without_content_length(real_checker):
+def test_streamed_body_over_the_limit_is_413_without_content_length(default_checker):
     sent = []
 
     def chunks():  # a chunked upload declares no length: the bytes themselves must be counted
@@ -251,22 +239,22 @@ def test_streamed_body_over_the_limit_is_413_without_content_length(real_checker
             sent.append(1)
             yield b" " * 1000
 
-    with small_client(real_checker, max_body=10_000) as c:
+    with small_client(default_checker, max_body=10_000) as c:
         r = c.post("/api/check", content=chunks(), headers={"content-type": "application/json"})
         assert "content-length" not in r.request.headers
         body = assert_error(r, 413)
     assert "10,000 bytes" in body["detail"]
 
 
-def test_body_just_under_the_limit_passes(real_checker):
-    with small_client(real_checker, max_body=2_000) as c:
+def test_body_just_under_the_limit_passes(default_checker):
+    with small_client(default_checker, max_body=2_000) as c:
         text = "word " * 300  # ~1.5 kB of JSON
         assert c.post("/api/check", json={"text": text}).status_code == 200
         assert_error(c.post("/api/check", json={"text": text * 2}), 413)
 
 
-def test_text_over_max_chars_is_413_stating_the_limit(real_checker):
-    with small_client(real_checker, max_chars=50) as c:
+def test_text_over_max_chars_is_413_stating_the_limit(default_checker):
+    with small_client(default_checker, max_chars=50) as c:
         assert c.post("/api/check", json={"text": "a" * 50}).status_code == 200
         for path in ("/api/check", "/api/restore"):
             body = assert_error(c.post(path, json={"text": "a" * 51}), 413)
@@ -293,25 +281,25 @@ def test_trace_without_index_is_a_clear_404(client):
     assert "--index" in body["detail"]
 
 
-def test_trace_with_an_index_object_returns_matches(real_checker):
-    with small_client(real_checker, index=ListIndex(["a", "b", "c"])) as c:
+def test_trace_with_an_index_object_returns_matches(default_checker):
+    with small_client(default_checker, index=ListIndex(["a", "b", "c"])) as c:
         assert c.get("/api/health").json()["index"] is True
         assert [m["id"] for m in c.post("/api/trace", json={"text": ARTICLE, "k": 2}).json()["matches"]] == ["a", "b"]
         assert_error(c.post("/api/trace", json={"text": ARTICLE, "k": 0}), 422)
         assert_error(c.post("/api/trace", json={"text": ARTICLE, "k": 51}), 422)
 
 
-def test_missing_index_fails_at_startup(tmp_path, real_checker):
+def test_missing_index_fails_at_startup(tmp_path, default_checker):
     with pytest.raises(IndexUnavailable, match="does not exist"):
-        create_app(checker=real_checker, index=tmp_path / "none.db", warm=False)
+        create_app(checker=default_checker, index=tmp_path / "none.db", warm=False)
     bogus = tmp_path / "bogus.db"
     bogus.write_text("not an index")
     pytest.importorskip("unspin.trace.index")
     with pytest.raises(IndexUnavailable):
-        create_app(checker=real_checker, index=bogus, warm=False)
+        create_app(checker=default_checker, index=bogus, warm=False)
 
 
-def test_trace_with_a_real_index_finds_the_source(tmp_path, real_checker):
+def test_trace_with_a_real_index_finds_the_source(tmp_path, default_checker):
     trace_index = pytest.importorskip("unspin.trace.index")
     other = ("Heavy rain closed several schools in the north of the country on Tuesday, and the weather "
              "service warned that more storms were expected before the weekend. Farmers said the harvest "
@@ -321,7 +309,7 @@ def test_trace_with_a_real_index_finds_the_source(tmp_path, real_checker):
     idx.add([{"id": "bridge", "text": ARTICLE, "title": "Bridge"}, {"id": "rain", "text": other}])
     idx.close()
     spun = spin(ARTICLE, rate=0.3, seed=1)
-    with small_client(real_checker, index=path) as c:
+    with small_client(default_checker, index=path) as c:
         matches = c.post("/api/trace", json={"text": spun, "k": 2}).json()["matches"]
     assert matches and matches[0]["id"] == "bridge" and matches[0]["metadata"].get("title") == "Bridge"
     for p in matches[0]["passages"]:

@@ -67,29 +67,17 @@ def spin(text, rate, seed):
     return Spinner(seed=seed).spin(text, rate=rate).spun_text
 
 
-@pytest.fixture(scope="module")
-def checker():
-    from unspin.checker import get_checker
-    from unspin.web.app import WARMUP_TEXT
-
-    c = get_checker("default")
-    # as create_app(warm=True) does: a fresh Checker's very first check can differ slightly from later
-    # ones (lazy state in the core), and the tests compare answers across calls
-    c.check(WARMUP_TEXT)
-    return c
-
-
 # The servers flag with the span threshold at 0: every proposal becomes a span, so the page always has
 # spans to show whatever the calibrated threshold currently is.
 @pytest.fixture(scope="module")
-def server(checker):
-    s = Server(create_app(checker=checker, threshold=0.0, warm=False))
+def server(default_checker):
+    s = Server(create_app(checker=default_checker, threshold=0.0, warm=False))
     yield s
     s.stop()
 
 
 @pytest.fixture(scope="module")
-def archive_server(checker, tmp_path_factory):
+def archive_server(default_checker, tmp_path_factory):
     trace_index = pytest.importorskip("unspin.trace.index")
     path = tmp_path_factory.mktemp("archive") / "archive.db"
     idx = trace_index.Index(path)
@@ -98,7 +86,7 @@ def archive_server(checker, tmp_path_factory):
              {"id": "<b id='bold-id'>hostile</b>", "text": HOSTILE, "title": "<script>alert(7)</script>",
               "url": "https://example.org/a?b=<script>"}])
     idx.close()
-    s = Server(create_app(checker=checker, index=path, threshold=0.0, warm=False))
+    s = Server(create_app(checker=default_checker, index=path, threshold=0.0, warm=False))
     yield s
     s.stop()
 

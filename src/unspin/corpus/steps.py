@@ -90,9 +90,8 @@ WARM_UP_TEXT = "The minister said on Thursday that the new plan would help the r
 def _warm_up(checker) -> None:
     """Check one fixed text once per process before any real row.
 
-    A fresh checker's very first `check` can score a text slightly differently from later calls (lazy
-    state filled on first use); warming every worker the same way makes each row's result independent
-    of which worker or actor happened to check it first, so every executor writes the same file.
+    Loads the checker's lazy parts (models, lexicon caches) before the first row, so that start-up is
+    paid once per worker up front and not inside the first batch's timing.
     """
     if id(checker) not in _WARMED:
         checker.check(WARM_UP_TEXT)
