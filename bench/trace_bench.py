@@ -18,7 +18,6 @@ import os
 import random
 import re
 import resource
-import statistics
 import sys
 import time
 from collections import defaultdict

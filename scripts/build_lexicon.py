@@ -64,7 +64,7 @@ def read_wordnet(folder: Path):
                 if line.startswith("  "):
                     continue
                 fields = line.split(" | ")[0].split()
-                offset, ss_type = fields[0], fields[2]
+                offset = fields[0]
                 n = int(fields[3], 16)
                 words = [fields[4 + 2 * i] for i in range(n)]
                 offsets[(offset, pos)] = words

