@@ -1,4 +1,8 @@
-"""Propose: every free word or short phrase the lexicon can map back to an original."""
+"""Propose: every free word or short phrase the lexicon can map back to an original.
+
+Words inside quotations and capitalised words taken for names are proposed too, but *locked*: they may
+be flagged as spun (real spinners rewrite quoted speech and titles: "Judge" -> "Decide") and are never
+restored, because those are the regions where a wrong change does the most harm."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +22,7 @@ class Proposal:
     spun: tuple[str, ...]  # normalised spun tokens
     candidates: tuple[Candidate, ...]
     static: "np.ndarray | None" = None  # lexicon-only features of the candidates (features.static_features)
+    locked: bool = False  # inside a quotation or a name: may be flagged, never restored
 
 
 def free_runs(doc: Document) -> list[tuple[int, int]]:
@@ -35,10 +40,33 @@ def free_runs(doc: Document) -> list[tuple[int, int]]:
     return runs
 
 
-def propose(doc: Document, lexicon: Lexicon, max_phrase: int = MAX_PHRASE) -> list[Proposal]:
+LOCKABLE = frozenset({"quote", "entity"})
+
+
+def locked_runs(doc: Document) -> list[tuple[int, int]]:
+    """Maximal runs of word tokens inside one sentence that are all quoted or all taken for names."""
+    runs = []
+    for a, b in doc.sentences:
+        start = kind = None
+        for k in range(a, b + 1):
+            tok = doc.tokens[k] if k < b else None
+            here = tok.protected if tok is not None and tok.is_word and tok.protected in LOCKABLE else None
+            if here != kind and start is not None:
+                runs.append((start, k))
+                start = None
+            if here is not None and start is None:
+                start = k
+            kind = here
+    return runs
+
+
+def propose(doc: Document, lexicon: Lexicon, max_phrase: int = MAX_PHRASE, locked: bool = True) -> list[Proposal]:
     words = [normalize(t.text) for t in doc.tokens]
     out = []
-    for a, b in free_runs(doc):
+    runs = [(a, b, False) for a, b in free_runs(doc)]
+    if locked:
+        runs += [(a, b, True) for a, b in locked_runs(doc)]
+    for a, b, lock in sorted(runs):
         for i in range(a, b):
             for n in range(1, max_phrase + 1):
                 j = i + n
@@ -47,5 +75,5 @@ def propose(doc: Document, lexicon: Lexicon, max_phrase: int = MAX_PHRASE) -> li
                 phrase = " ".join(words[i:j])
                 cands = lexicon.candidates(phrase)
                 if cands:
-                    out.append(Proposal(i, j, tuple(words[i:j]), cands, lexicon.static(phrase, cands)))
+                    out.append(Proposal(i, j, tuple(words[i:j]), cands, lexicon.static(phrase, cands), lock))
     return out
