@@ -144,6 +144,15 @@ def check_text(page, text, keyboard=True):
     page.wait_for_function("() => document.getElementById('message').textContent.startsWith('Checked')")
 
 
+def assert_tip_explains(tip, span):
+    """A restored span's tip shows its original; a flagged-only one says the original is unknown."""
+    if span.get("evidence", {}).get("flag_only"):
+        assert tip.locator(".tip-label").text_content() == "likely spun, original unknown"
+        assert tip.locator(".tip-original").count() == 0
+    else:
+        assert tip.locator(".tip-original").text_content() == span["original"]
+
+
 def test_paste_highlight_hover_focus_diff_and_screenshot(page, server, tmp_path):
     text = EXAMPLE.read_text(encoding="utf-8")
     report = httpx.post(server.url + "/api/check", json={"text": text}, timeout=30).json()
@@ -163,7 +172,7 @@ def test_paste_highlight_hover_focus_diff_and_screenshot(page, server, tmp_path)
     assert not tip.is_visible()
     first.hover()
     assert tip.is_visible()
-    assert tip.locator(".tip-original").text_content() == report["spans"][0]["original"]
+    assert_tip_explains(tip, report["spans"][0])
     page.mouse.move(1, 1)
     assert not tip.is_visible()
 
@@ -175,7 +184,7 @@ def test_paste_highlight_hover_focus_diff_and_screenshot(page, server, tmp_path)
     page.keyboard.press("Tab")
     second_tip = page.locator("#" + marks.nth(1).get_attribute("aria-describedby"))
     assert second_tip.is_visible() and not tip.is_visible()
-    assert second_tip.locator(".tip-original").text_content() == report["spans"][1]["original"]
+    assert_tip_explains(second_tip, report["spans"][1])
     page.locator("#result-h").scroll_into_view_if_needed()
     page.evaluate("() => window.scrollTo(0, document.getElementById('result').offsetTop - 10)")
     shot(page, tmp_path, "serve.png")
@@ -187,7 +196,8 @@ def test_paste_highlight_hover_focus_diff_and_screenshot(page, server, tmp_path)
     page.keyboard.press("Enter")
     assert page.get_attribute("#diff-toggle", "aria-pressed") == "true"
     assert page.is_visible("#diff") and not page.is_visible("#annotated")
-    assert page.locator("#diff del").count() == page.locator("#diff ins").count() == len(report["spans"])
+    restored = [s for s in report["spans"] if s["original"] != s["text"]]
+    assert page.locator("#diff del").count() == page.locator("#diff ins").count() == len(restored)
     assert visible_text(page, "#diff", drop=("del", ".sr-only")) == report["restored"]
     assert visible_text(page, "#diff", drop=("ins", ".sr-only")) == text
     shot(page, tmp_path, "serve-diff.png")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .document import Document
+from .flagging import flag_rows, flagged_runs
 from .features import FEATURES, DocVocabulary, candidate_features, lm_queries, neural_features, surface
 from .lexicon import Lexicon
 from .lexicon.frequency import zipf
@@ -25,6 +26,7 @@ PRUNE_TOP = 2
 TRACE_MIN_COVERAGE = 0.5
 TRACE_SWAP_SHARE = 0.05  # an aligned copy with this share of its words swapped is surely spun
 DOC_FEATURES = ["log_words", "span_mass", "span_density", "top5_mean", "max_prob", "proposal_mass", "protected_share"]
+FLAG_DOC_FEATURES = ["flag_mass", "flag_share"]
 
 
 class InputTooLarge(ValueError):
@@ -103,7 +105,7 @@ class Checker:
             if pp.max() < PRUNE_BELOW:
                 continue
             top = np.argsort(-pp)[:PRUNE_TOP]
-            kept_p.append(Proposal(p.i, p.j, p.spun, tuple(p.candidates[k] for k in top), p.static[top]))
+            kept_p.append(Proposal(p.i, p.j, p.spun, tuple(p.candidates[k] for k in top), p.static[top], p.locked))
             kept_f.append(f[top])
         if not kept_p:
             return [], []
@@ -156,13 +158,15 @@ class Checker:
         return out
 
     def select(self, decisions: list[Decision], threshold: float | None = None) -> list[Decision]:
-        """Non-overlapping decisions above the threshold, most probable first."""
+        """Non-overlapping restorations above the threshold, most probable first (never locked ones)."""
         t = self.models.span_threshold if threshold is None else threshold
         taken: list[Decision] = []
         used: set[int] = set()
         for d in sorted(decisions, key=lambda d: -d.prob):
             if d.prob < t:
                 break
+            if d.proposal.locked:
+                continue
             rng = range(d.proposal.i, d.proposal.j)
             if used.isdisjoint(rng):
                 taken.append(d)
@@ -184,6 +188,26 @@ class Checker:
             1 - n_free / n_words,
         ])
 
+    def second_stage(self, doc: Document, decisions: list[Decision], base: np.ndarray,
+                     threshold: float | None = None) -> tuple[list[Decision], np.ndarray | None]:
+        """The restorations, and each decision's flag probability, read with the document's features
+        (flagging.py). Models without a second stage restore by the span model alone."""
+        m = self.models
+        if m.restore is None or not decisions:
+            return self.select(decisions, threshold), None
+        rows = flag_rows(doc, decisions, base)
+        restore = m.restore.predict(rows)
+        redecided = [Decision(d.proposal, d.candidate, float(p), d.features) for d, p in zip(decisions, restore)]
+        chosen = self.select(redecided, m.restore_threshold if threshold is None else threshold)
+        return chosen, m.flag.predict(rows)
+
+    def doc_vector(self, doc: Document, base: np.ndarray, flag_probs: np.ndarray | None) -> np.ndarray:
+        """The document model's input: `doc_features`, and with a flag model the mass and share of
+        flagged proposals per free word."""
+        if self.models.flag is None:
+            return base
+        return np.append(base, flag_summary(doc, flag_probs, self.models.flag_threshold))
+
     # -- the public call -------------------------------------------------------------------------
     def analyze(self, text: str, id: str | None = None) -> Document:
         if len(text) > self.max_chars:
@@ -200,9 +224,14 @@ class Checker:
                           warnings=["the text does not look like English: no restoration attempted"],
                           details={"confidence": "low"})
         decisions = self.decisions(doc)
-        chosen = self.select(decisions, threshold)
-        score = float(self.models.doc.predict_proba(self.doc_features(doc, decisions, chosen)[None, :])[0])
+        base = self.doc_features(doc, decisions, self.select(decisions))
+        chosen, fprobs = self.second_stage(doc, decisions, base, threshold)
+        score = float(self.models.doc.predict_proba(self.doc_vector(doc, base, fprobs)[None, :])[0])
         spans = [self._span(doc, d) for d in chosen]
+        if fprobs is not None:
+            taken = {k for d in chosen for k in range(d.proposal.i, d.proposal.j)}
+            spans += [self._flag(doc, i, j, p, d) for i, j, p, d in
+                      flagged_runs(decisions, fprobs, self.models.flag_threshold, taken)]
         details = {"model": self.model_name, "words": doc.n_words}
         if self.index is not None:
             score, spans = self._trace(doc, score, spans, details)
@@ -234,6 +263,26 @@ class Checker:
         original = render(surface(cand.words, spun_text), spun_text)
         evidence = {"sources": cand.source_names, "lm_delta": round(float(d.features[FEATURES.index("lm_delta")]), 3)}
         return Span(start, end, spun_text, original, d.prob, evidence)
+
+
+    def _flag(self, doc: Document, i: int, j: int, prob: float, d: Decision) -> Span:
+        """A flagged run with no restoration: `original` is the text itself (nothing changes), the best
+        guess and why it was not restored are in the evidence."""
+        start, end = doc.tokens[i].start, doc.tokens[j - 1].end
+        text = doc.text[start:end]
+        evidence = {"flag_only": True}
+        if (d.proposal.i, d.proposal.j) == (i, j):
+            evidence["guess"] = render(surface(d.proposal.candidates[d.candidate].words, text), text)
+        if d.proposal.locked:
+            evidence["locked"] = doc.tokens[i].protected
+        return Span(start, end, text, text, prob, evidence)
+
+
+def flag_summary(doc: Document, flag_probs: np.ndarray | None, threshold: float) -> np.ndarray:
+    n_free = max(sum(b - a for a, b in free_runs(doc)), 1)
+    if flag_probs is None or len(flag_probs) == 0:
+        return np.zeros(2)
+    return np.array([flag_probs.sum() / n_free, (flag_probs >= threshold).sum() / n_free])
 
 
 @functools.lru_cache(maxsize=4)

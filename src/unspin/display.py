@@ -24,7 +24,11 @@ def render_report(report: Report) -> Text:
     for s in report.spans:
         out.append(report.text[pos : s.start])
         out.append(s.text, style=confidence_style(s.confidence))
-        out.append(f" [{s.original}]", style="green")
+        if s.evidence.get("flag_only"):  # flagged as spun, not restored
+            guess = s.evidence.get("guess")
+            out.append(f" [spun? {guess}?]" if guess else " [spun?]", style="dim")
+        else:
+            out.append(f" [{s.original}]", style="green")
         pos = s.end
     out.append(report.text[pos:])
     return out

@@ -6,8 +6,12 @@ import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .trees import TreeEnsemble
 
 
 @dataclass
@@ -49,18 +53,33 @@ class Models:
     span_threshold: float = 0.5
     doc_threshold: float = 0.5
     meta: dict = field(default_factory=dict)
+    # the second stage (flagging.py); None in models trained before it existed
+    flag: "TreeEnsemble | None" = None
+    flag_threshold: float = 0.5
+    restore: "TreeEnsemble | None" = None
+    restore_threshold: float = 0.5
 
     def to_json(self) -> dict:
-        return {"span": self.span.to_json(), "doc": self.doc.to_json(), "span_threshold": self.span_threshold,
-                "doc_threshold": self.doc_threshold, "meta": self.meta}
+        d = {"span": self.span.to_json(), "doc": self.doc.to_json(), "span_threshold": self.span_threshold,
+             "doc_threshold": self.doc_threshold, "meta": self.meta}
+        if self.flag is not None:
+            d.update(flag=self.flag.to_json(), flag_threshold=self.flag_threshold)
+        if self.restore is not None:
+            d.update(restore=self.restore.to_json(), restore_threshold=self.restore_threshold)
+        return d
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")
 
     @classmethod
     def from_json(cls, d: dict) -> "Models":
+        from .trees import TreeEnsemble
+
+        flag = TreeEnsemble.from_json(d["flag"]) if "flag" in d else None
+        restore = TreeEnsemble.from_json(d["restore"]) if "restore" in d else None
         return cls(Logistic.from_json(d["span"]), Logistic.from_json(d["doc"]), d["span_threshold"],
-                   d["doc_threshold"], d.get("meta", {}))
+                   d["doc_threshold"], d.get("meta", {}), flag, d.get("flag_threshold", 0.5), restore,
+                   d.get("restore_threshold", 0.5))
 
     @classmethod
     def shipped(cls, scorer: str) -> "Models":

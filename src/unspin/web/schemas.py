@@ -26,7 +26,8 @@ class SpanOut(BaseModel):
     start: int = Field(description="Character offset into the input (Python string index).")
     end: int = Field(description="End offset, exclusive.")
     text: str = Field(description="input[start:end]")
-    original: str = Field(description="The proposed original wording.")
+    original: str = Field(description="The proposed original wording; equal to `text` for a span flagged as "
+                                      "spun with no confident original (evidence.flag_only).")
     confidence: float
     evidence: dict[str, Any] | None = None
 

@@ -67,12 +67,19 @@
     spans.forEach((s, i) => {
       if (s.start > pos) box.append(document.createTextNode(text.slice(pos, s.start)));
       const tipId = `tip-${i}`;
-      const tip = el("span", { class: "tip", role: "tooltip", id: tipId },
-        el("span", { class: "tip-label" }, "original: "),
-        el("strong", { class: "tip-original" }, s.original),
-        el("span", { class: "tip-conf" }, ` · ${confWord(s.confidence)} confidence (${pct(s.confidence)})`));
+      const flagOnly = Boolean(s.evidence && s.evidence.flag_only);
+      const guess = flagOnly && s.evidence.guess ? s.evidence.guess : null;
+      const tip = flagOnly
+        ? el("span", { class: "tip", role: "tooltip", id: tipId },
+          el("span", { class: "tip-label" }, "likely spun, original unknown"),
+          guess ? el("span", { class: "tip-guess" }, ` (guess: ${guess})`) : "",
+          el("span", { class: "tip-conf" }, ` · ${confWord(s.confidence)} confidence (${pct(s.confidence)})`))
+        : el("span", { class: "tip", role: "tooltip", id: tipId },
+          el("span", { class: "tip-label" }, "original: "),
+          el("strong", { class: "tip-original" }, s.original),
+          el("span", { class: "tip-conf" }, ` · ${confWord(s.confidence)} confidence (${pct(s.confidence)})`));
       const mark = el("mark", {
-        class: `span ${confClass(s.confidence)}`, tabindex: "0", "aria-describedby": tipId,
+        class: `span ${flagOnly ? "flag-only" : confClass(s.confidence)}`, tabindex: "0", "aria-describedby": tipId,
         "data-original": s.original, "data-start": s.start, "data-end": s.end,
       }, text.slice(s.start, s.end));
       box.append(el("span", { class: "sp" }, mark, tip));
@@ -88,6 +95,7 @@
     clear(box);
     let pos = 0;
     for (const s of spans) {
+      if (s.original === text.slice(s.start, s.end)) continue;  // flagged only: nothing restored
       if (s.start > pos) box.append(document.createTextNode(text.slice(pos, s.start)));
       box.append(el("del", {}, el("span", { class: "sr-only" }, "removed: "), text.slice(s.start, s.end)));
       box.append(el("ins", {}, el("span", { class: "sr-only" }, "restored: "), s.original));

@@ -1,0 +1,46 @@
+import json
+
+import numpy as np
+
+from unspin.checker import Decision
+from unspin.flagging import choose_flag_threshold, flagged_runs
+from unspin.trees import PARAMS, ROUNDS, TreeEnsemble
+from unspin.lexicon.reverse import Candidate
+from unspin.propose import Proposal
+
+
+def _decision(i, j):
+    return Decision(Proposal(i, j, ("x",) * (j - i), (Candidate(("y",), 1, 1),)), 0, 0.5, np.zeros(1))
+
+
+def test_numpy_trees_predict_exactly_what_lightgbm_predicts():
+    import lightgbm
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 8))
+    y = (x[:, 0] + x[:, 1] * x[:, 2] + rng.normal(size=2000) > 0).astype(float)
+    booster = lightgbm.train(PARAMS, lightgbm.Dataset(x, y), ROUNDS)
+    model = TreeEnsemble.from_dump(booster.dump_model(), [f"f{k}" for k in range(8)])
+    test = rng.normal(size=(300, 8))
+    assert np.allclose(model.predict(test), booster.predict(test), atol=1e-12)
+    again = TreeEnsemble.from_json(json.loads(json.dumps(model.to_json())))
+    assert np.allclose(again.predict(test), booster.predict(test), atol=1e-12)
+    assert model.predict(np.zeros((0, 8))).shape == (0,)
+
+
+def test_flagged_runs_merge_overlaps_and_leave_restored_tokens_out():
+    ds = [_decision(0, 2), _decision(1, 3), _decision(5, 6), _decision(8, 12), _decision(20, 21)]
+    probs = np.array([0.6, 0.9, 0.7, 0.8, 0.1])
+    runs = flagged_runs(ds, probs, threshold=0.5, taken={9})
+    assert [(i, j) for i, j, _, _ in runs] == [(0, 3), (5, 6), (8, 9), (10, 12)]
+    assert runs[0][2] == 0.9 and runs[0][3] is ds[1]  # the merged run keeps its most confident decision
+
+
+def test_flag_threshold_maximises_f1_within_the_clean_budget():
+    labels = [["sub", "keep", "sub", "keep"]]
+    spans = [[(0, 1), (1, 2), (2, 3), (3, 4)]]
+    probs = [np.array([0.9, 0.3, 0.6, 0.05])]
+    t = choose_flag_threshold(probs, labels, spans, clean_tokens=1000, clean_flagged_at=lambda t: 0)
+    assert 0.3 < t <= 0.6  # both swapped tokens, no kept one
+    strict = choose_flag_threshold(probs, labels, spans, 1000, clean_flagged_at=lambda t: 10 if t < 0.7 else 0)
+    assert strict >= 0.7  # flagging 1% of clean tokens is over the budget below 0.7
