@@ -114,7 +114,9 @@ def run_scan(inp: str, out: str, engine: str, workers: int, batch_size: int | No
     return {"cmd": " ".join(cmd), "engine": engine, "workers": workers, "docs": summary["written"],
             "words": summary["words"], "seconds": round(seconds, 2), "peak_rss_mb": round(peak / 2**20, 1),
             "tree_cpu_seconds": round(cpu, 1), "driver_cpu_seconds": round(driver, 1),
-            "workers_cpu_seconds": round(cpu - driver, 1), "load_avg_1min_before": round(load, 2),
+            "workers_cpu_seconds": round(cpu - driver, 1),
+            "cpu_by_process": sorted((round(v, 1) for k, v in cpu_seen.items() if k != proc.pid), reverse=True),
+            "load_avg_1min_before": round(load, 2),
             # other processes on the machine during the run, in cores (the machine has psutil.cpu_count())
             "other_load_cores": round(max(busy - cpu, 0) / seconds, 2)}
 

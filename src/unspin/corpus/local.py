@@ -58,12 +58,14 @@ def _serve(check: CheckStep, tasks, results, parent: int) -> bool:
         try:
             task = tasks.get(timeout=POLL_SECONDS)
         except queue.Empty:
-            if os.getppid() != parent:  # the driver (or the first worker) died: nobody will read our results
-                results.cancel_join_thread()
-                return False
-            continue
+            task = ()
+        if os.getppid() != parent:  # the driver (or the first worker) died: nobody will read our results
+            results.cancel_join_thread()
+            return False
         if task is None:
             return True
+        if task == ():
+            continue
         seq, batch = task
         try:
             results.put((seq, check.run_batch(check.parse_batch(batch)), None))
@@ -95,10 +97,13 @@ def _first_worker(check: CheckStep, workers: int, tasks, results, alive: list) -
         child.start()
     for conn in alive[1:]:
         conn.close()
+    served = False
     try:
-        _serve(check, tasks, results, os.getppid())
+        served = _serve(check, tasks, results, os.getppid())
     finally:
         for child in children:
+            if not served:  # the driver is gone: the others need not finish their batches
+                child.terminate()
             child.join()
 
 
