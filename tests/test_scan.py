@@ -245,11 +245,43 @@ def test_a_failed_commit_leaves_no_complete_looking_file(tmp_path, monkeypatch):
 
 
 def test_two_workers_match_one(tmp_path):
-    files = [write_jsonl(tmp_path / f"p{i}.jsonl", make_docs(6, start=6 * i)) for i in range(2)]
-    run(files, tmp_path / "one.parquet", batch_size=2)
+    # workers parse the raw lines themselves: malformed lines must land in the errors file just the same
+    files = [write_jsonl(tmp_path / f"p{i}.jsonl", make_docs(6, start=6 * i), extra_lines=["{broken", "[1]"])
+             for i in range(2)]
+    pq.write_table(pa.Table.from_pylist(make_docs(3, start=12)), tmp_path / "p2.parquet")
+    files.append(str(tmp_path / "p2.parquet"))
+    one = run(files, tmp_path / "one.parquet", batch_size=2)
     s = run(files, tmp_path / "two.parquet", batch_size=2, workers=2)
-    assert s.workers == 2 and s.written == 12
+    assert s.workers == 2 and (s.read, s.written, s.rejected) == (one.read, one.written, one.rejected) == (19, 15, 4)
     assert read_output(tmp_path / "two.parquet") == read_output(tmp_path / "one.parquet")
+    assert read_output(tmp_path / "two.errors.jsonl") == read_output(tmp_path / "one.errors.jsonl")
+
+
+class _DyingCheck(steps_module.CheckStep):
+    """A check step whose worker process dies (as if killed) on the document with id 'die'."""
+
+    def run_batch(self, items):
+        if any(i.record is not None and i.record.get("id") == "die" for i in items):
+            os._exit(9)
+        return super().run_batch(items)
+
+
+class _FailingCheck(steps_module.CheckStep):
+    def run_batch(self, items):
+        raise RuntimeError("bug in the check step")
+
+
+@pytest.mark.parametrize("step, error", [(_DyingCheck, "worker died"), (_FailingCheck, "bug in the check step")])
+def test_a_dead_or_failing_worker_stops_the_run_with_an_error(tmp_path, step, error):
+    from unspin.corpus.local import LocalExecutor
+    from unspin.corpus.steps import ReadStep, Shard
+
+    docs = make_docs(6) + [{"id": "die", "text": SENTENCES[0]}] + make_docs(6, start=6)
+    src = write_jsonl(tmp_path / "in.jsonl", docs)
+    executor = LocalExecutor(workers=2)
+    with pytest.raises(RuntimeError, match=error):
+        for _ in executor.run([Shard.of(0, src)], ReadStep(), step(model="ngram"), batch_size=1):
+            pass
 
 
 def test_usage_errors(tmp_path):

@@ -24,8 +24,9 @@ MODEL_HELP = "Scorer: 'ngram' (fast), 'smollm2' (neural, SmolLM2-135M) or 'hf:NA
 @click.option("--restore", is_flag=True, help="Add the restored text as a column `restored`.")
 @click.option("--index", "index_path", default=None, metavar="INDEX.db",
               help="Trace each document against this index (unspin index add).")
-@click.option("--batch-size", type=click.IntRange(min=1), default=16, show_default=True,
-              help="Documents per batch; memory grows with batch size x workers, not with input size.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Documents per batch [default: 4 local, 16 Ray]; memory grows with batch size x workers, "
+                   "not with input size.")
 @click.option("--format", "shard_format", type=click.Choice(["parquet", "jsonl", "jsonl.gz", "jsonl.zst"]), default=None,
               help="Format of the shards when OUTPUT is a folder [default: parquet].")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr [default: on a terminal].")

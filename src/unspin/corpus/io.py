@@ -36,6 +36,13 @@ class Item:
     record: dict | None
     error: str | None = None
     words: int = 0
+    raw: bytes | None = None  # a JSON Lines line not parsed yet (see `parse_raw`)
+
+    def parse_raw(self, text_field: str) -> None:
+        """Parse a raw line into its record, or its error (in the worker that checks it)."""
+        if self.raw is not None:
+            self.record, self.error = parse_jsonl_line(self.raw, text_field)
+            self.raw = None
 
 
 def suffix_of(path: str) -> str | None:
@@ -91,14 +98,18 @@ def open_binary(path: str, mode: str = "rb", suffix: str | None = None) -> IO[by
     return open(path, mode)
 
 
-def iter_jsonl(path: str, shard: int, text_field: str) -> Iterator[Item]:
+def iter_jsonl(path: str, shard: int, text_field: str, parse: bool = True) -> Iterator[Item]:
+    """One item per non-blank line; with `parse=False` the line stays raw bytes, parsed later."""
     with open_binary(path) as raw:
         # zstandard's reader has no line iteration of its own; BufferedReader gives it one
         stream = io.BufferedReader(raw, 1 << 20) if path.lower().endswith(".zst") else raw
         for n, line in enumerate(stream, 1):
             if line.strip():
-                obj, err = parse_jsonl_line(line, text_field)
-                yield Item(shard, n, obj, err)
+                if parse:
+                    obj, err = parse_jsonl_line(line, text_field)
+                    yield Item(shard, n, obj, err)
+                else:
+                    yield Item(shard, n, None, raw=line)
 
 
 def iter_parquet(path: str, shard: int, text_field: str, batch_size: int) -> Iterator[Item]:
@@ -115,13 +126,16 @@ def iter_parquet(path: str, shard: int, text_field: str, batch_size: int) -> Ite
             yield Item(shard, n, None if err else row, err)
 
 
-def iter_items(path: str, shard: int, text_field: str = "text", batch_size: int = 256) -> Iterator[Item]:
-    """Every line or row of one input file, in order; a file that cannot be opened is one error item."""
+def iter_items(path: str, shard: int, text_field: str = "text", batch_size: int = 256,
+               parse: bool = True) -> Iterator[Item]:
+    """Every line or row of one input file, in order; a file that cannot be opened is one error item.
+
+    `parse=False` leaves JSON Lines lines raw (`Item.raw`), for the worker that checks them to parse."""
     try:
         if suffix_of(path) == ".parquet":
             yield from iter_parquet(path, shard, text_field, batch_size)
         else:
-            yield from iter_jsonl(path, shard, text_field)
+            yield from iter_jsonl(path, shard, text_field, parse)
     except UsageError:
         raise
     except (OSError, EOFError, ValueError) as e:  # truncated gzip/zstd, corrupt Parquet footer, ...

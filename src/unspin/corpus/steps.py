@@ -59,11 +59,13 @@ class ReadStep(Step):
         self.text_field = text_field
         self.batch_size = batch_size
 
-    def run(self, shards: Iterable[Shard], rank: int = 0, world_size: int = 1) -> Iterator[Item]:
+    def run(self, shards: Iterable[Shard], rank: int = 0, world_size: int = 1, raw: bool = False) -> Iterator[Item]:
+        """With `raw`, JSON Lines lines are left unparsed (`Item.raw`): `CheckStep.parse_batch` parses them
+        in the worker, so the driver only moves bytes."""
         for shard in shards:
             if shard.index % world_size != rank:
                 continue
-            for item in iter_items(shard.path, shard.index, self.text_field, self.batch_size):
+            for item in iter_items(shard.path, shard.index, self.text_field, self.batch_size, parse=not raw):
                 self.stat_update("read")
                 if item.error:
                     self.stat_update("malformed")
@@ -148,6 +150,12 @@ class CheckStep(Step):
 
     def run_batch(self, items: list[Item]) -> list[Item]:
         return list(self.run(items))
+
+    def parse_batch(self, items: list[Item]) -> list[Item]:
+        """Parse the raw lines a raw read left (see `ReadStep.run`); other items pass unchanged."""
+        for item in items:
+            item.parse_raw(self.text_field)
+        return items
 
 
 @dataclass
