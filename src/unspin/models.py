@@ -69,7 +69,10 @@ class Models:
         return d
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_json(), indent=1), encoding="utf-8")
+        # one line per model: the tree arrays would take tens of thousands of lines indented
+        d = self.to_json()
+        body = ",\n".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in d.items())
+        Path(path).write_text("{\n" + body + "\n}\n", encoding="utf-8")
 
     @classmethod
     def from_json(cls, d: dict) -> "Models":
