@@ -11,7 +11,6 @@ import pytest
 
 pocketsphinx = pytest.importorskip("pocketsphinx")
 
-import unspin  # noqa: E402
 from unspin.checker import Checker, Decision  # noqa: E402
 from unspin.features import DocVocabulary, candidate_features, lm_queries  # noqa: E402
 from unspin.lm.ngram import LOG_BASE, OOV_LOGP, NgramScorer  # noqa: E402
@@ -80,6 +79,21 @@ def reference_decisions(checker: Checker, ref: ReferenceNgram, doc):
     return out
 
 
+def rewrite(text: str, every: int, seed: int) -> str:
+    """Swap every `every`-th word the lexicon knows for one of its candidates (a cheap stand-in for
+    the spinner, whose first call takes seconds)."""
+    checker = Checker("ngram")
+    doc = checker.analyze(text)
+    out, pos = [], 0
+    for n, p in enumerate(q for q in propose(doc, checker.lexicon) if q.j - q.i == 1):
+        if n % every or doc.tokens[p.i].start < pos:
+            continue
+        tok = doc.tokens[p.i]
+        out += [text[pos : tok.start], " ".join(p.candidates[(n + seed) % len(p.candidates)].words)]
+        pos = tok.end
+    return "".join(out) + text[pos:]
+
+
 @functools.lru_cache(maxsize=1)
 def texts():
     spun = (ROOT / "examples" / "spun_article.txt").read_text(encoding="utf-8")
@@ -87,7 +101,7 @@ def texts():
     quoted = ('The minister stated the law would change. "The law would change," she stated, and the law '
               "would change again: it is what it is. It’s said that it's said, and it is said. "
               "Zorblax quuxed the frobnicated widgets; the widgets were quuxed.")
-    return [spun, orig, quoted] + [unspin.spin(orig, rate=r, seed=s) for r, s in ((0.3, 0), (0.6, 1), (0.9, 2))]
+    return [spun, orig, quoted] + [rewrite(orig, every, seed) for every, seed in ((3, 0), (2, 1), (1, 2))]
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .docwords import MAX_INTERNED, DocWords, pack
+from .docwords import MAX_INTERNED, MAX_PACKED, DocWords, pack
 from .document import Document
 from .features import _COL, _STATIC_COLS, FEATURES, STATIC, context, mean_zipf, static_features
 from .lm.ngram import PAD, NgramScorer, lm_word
@@ -20,6 +20,7 @@ from .propose import Proposal
 
 _CACHE_MAX = 200_000
 _ZIPF_CAND, _LEN_CAND = STATIC.index("zipf_cand"), STATIC.index("len_cand")
+_LOGS = [0.0] + [math.log(n) for n in range(1, 101)]  # math.log(number of candidates), as features.py
 
 
 @dataclass(slots=True)
@@ -28,7 +29,8 @@ class _Phrase:
     candidates: tuple  # the lexicon's tuple (identity-checked: a different lexicon gives a different one)
     ids: np.ndarray  # LM ids of the spun words, then of each candidate's words, concatenated
     lens: np.ndarray  # words per row: the spun row, then one per candidate
-    template: np.ndarray  # the candidates' feature rows, every document-independent column filled
+    static: np.ndarray  # the candidates' lexicon features (features.STATIC)
+    zipf_spun: float
     keys: np.ndarray  # the spun phrase's packed key (docwords.pack), then each candidate's
     key_lens: np.ndarray  # words of the spun phrase, then of each candidate
 
@@ -66,7 +68,7 @@ class NgramFeaturizer:
         is_spun[np.cumsum(n_rows) - n_rows] = True
         n_cands = n_rows - 1
         starts = np.concatenate([[0], np.cumsum(n_cands)])
-        rows = np.concatenate([ph.template for ph in phrases])
+        rows = _static_columns(phrases, proposals, n_cands)
         _lm_columns(rows, scores[~is_spun], scores[is_spun], n_cands, starts)
         _occurrence_columns(rows, dw, proposals, phrases, n_rows, is_spun)
         return rows, starts
@@ -78,14 +80,6 @@ class NgramFeaturizer:
             return hit
         cands = p.candidates
         static = p.static if p.static is not None else static_features(cands)
-        rows = np.zeros((len(cands), len(FEATURES)))
-        rows[:, _STATIC_COLS] = static
-        zs = mean_zipf(p.spun)
-        rows[:, _COL["zipf_spun"]] = zs
-        rows[:, _COL["zipf_gain"]] = static[:, _ZIPF_CAND] - zs
-        rows[:, _COL["len_spun"]] = len(p.spun)
-        rows[:, _COL["log_n_cands"]] = math.log(len(cands))
-        rows[:, _COL["len_delta"]] = static[:, _LEN_CAND] - len(p.spun)
         words, lens = [lm_word(w) for w in p.spun], [len(p.spun)]
         for c in cands:
             shown = c.words
@@ -93,9 +87,10 @@ class NgramFeaturizer:
                 shown = (shown[0][:1].upper() + shown[0][1:],) + shown[1:]
             words += [lm_word(w) for w in shown]
             lens.append(len(shown))
-        intern = self.intern.setdefault
-        keys = [pack([intern(w, len(self.intern)) for w in phrase]) for phrase in [p.spun] + [c.words for c in cands]]
-        hit = _Phrase(cands, self.scorer.ids(words), np.array(lens, dtype=np.int64), rows,
+        intern, table = self.intern.setdefault, self.intern
+        keys = [pack([intern(w, len(table)) for w in phrase]) if len(phrase) <= MAX_PACKED else -1
+                for phrase in [p.spun] + [c.words for c in cands]]
+        hit = _Phrase(cands, self.scorer.ids(words), np.array(lens, dtype=np.int64), static, mean_zipf(p.spun),
                       np.array(keys, dtype=np.int64), np.array([len(p.spun)] + [len(c.words) for c in cands]))
         if len(self._phrases) < _CACHE_MAX:
             self._phrases[key] = hit
@@ -112,6 +107,21 @@ def _rows(ids: np.ndarray, lens: np.ndarray, ctx: np.ndarray) -> np.ndarray:
     every = np.arange(n)
     rows[every, 2 + lens] = ctx[:, 2]
     rows[every, 3 + lens] = ctx[:, 3]
+    return rows
+
+
+def _static_columns(phrases, proposals, n_cands) -> np.ndarray:
+    """Feature rows with the columns that need no document filled: the lexicon's, the spun phrase's."""
+    static = np.concatenate([ph.static for ph in phrases])
+    rows = np.zeros((len(static), len(FEATURES)))
+    rows[:, _STATIC_COLS] = static
+    zs = np.repeat([ph.zipf_spun for ph in phrases], n_cands)
+    len_spun = np.repeat([len(p.spun) for p in proposals], n_cands)
+    rows[:, _COL["zipf_spun"]] = zs
+    rows[:, _COL["zipf_gain"]] = static[:, _ZIPF_CAND] - zs
+    rows[:, _COL["len_spun"]] = len_spun
+    rows[:, _COL["log_n_cands"]] = np.repeat([_LOGS[n] if n < len(_LOGS) else math.log(n) for n in n_cands.tolist()], n_cands)
+    rows[:, _COL["len_delta"]] = static[:, _LEN_CAND] - len_spun
     return rows
 
 
