@@ -8,12 +8,13 @@ that reads this format; the layout followed is pocketsphinx 5's `ngram_model_tri
 
 The trie is stored reversed: unigram `w` -> bigram entries keyed by the previous word `h1` (sorted) ->
 trigram entries keyed by `h2`. Here the bigrams and trigrams are `IntHash` tables keyed by their word
-ids packed into one int64, holding only the entries pocketsphinx's search can reach.
+ids packed into one int64, holding only the entries pocketsphinx's search can reach, with their 16-bit
+quantisation codes (decoded through pocketsphinx's own tables of values).
 """
 from __future__ import annotations
 
 import os
-import sys
+import shutil
 
 import numpy as np
 
@@ -123,8 +124,9 @@ def parse(path: str) -> dict[str, np.ndarray]:
     return {
         "words": np.frombuffer(words, dtype=np.uint8),
         "uni_prob": uni["prob"][:n1].copy(), "uni_bo": uni["bo"][:n1].copy(),
-        "bi_key": bi_key[bi_ok], "bi_prob": bi_prob_tab[bi_prob_q[:n2]][bi_ok], "bi_bo": bi_bo_tab[bi_bo_q[:n2]][bi_ok],
-        "tri_key": tri_key[tri_ok], "tri_prob": tri_prob_tab[tri_prob_q[:n3]][tri_ok],
+        "bi_prob_values": bi_prob_tab.copy(), "bi_bo_values": bi_bo_tab.copy(), "tri_prob_values": tri_prob_tab.copy(),
+        "bi_key": bi_key[bi_ok], "bi_prob": bi_prob_q[:n2][bi_ok].astype(np.uint16), "bi_bo": bi_bo_q[:n2][bi_ok].astype(np.uint16),
+        "tri_key": tri_key[tri_ok], "tri_prob": tri_prob_q[:n3][tri_ok].astype(np.uint16),
         "hidden": np.array([(~bi_ok).sum(), (~tri_ok).sum()]),
     }
 
@@ -178,43 +180,50 @@ class TrigramArrays:
         p1 = a["uni_prob"][np.maximum(w, 0)]
         tri = self.tri.find(np.where((bi >= 0) & has2, (w * n + h1) * n + h2, -1))
         bo1 = np.where(has1, a["uni_bo"][np.maximum(h1, 0)], np.float32(0))
-        bo2 = np.where(ctx >= 0, self.bi.table["bo"][ctx], np.float32(0))
-        p2 = self.bi.table["prob"][bi]
-        p3 = self.tri.table["prob"][tri]
+        bo2 = np.where(ctx >= 0, a["bi_bo_values"][self.bi.table["bo"][ctx]], np.float32(0))
+        p2 = a["bi_prob_values"][self.bi.table["prob"][bi]]
+        p3 = a["tri_prob_values"][self.tri.table["prob"][tri]]
         score = np.where(tri >= 0, p3, np.where(bi >= 0, p2 + bo2, (p1 + bo1) + bo2))  # float32, pocketsphinx's order
         score = np.where(has1, score, p1)
         out = score.astype(np.int64)  # C's (int32) cast truncates toward zero
         return np.where(known, out, LOG_ZERO)
 
 
-def _cache_file(path: str):
+_SMALL = ("words", "uni_prob", "uni_bo", "bi_prob_values", "bi_bo_values", "tri_prob_values", "hidden")
+_TABLES = ("bi_table", "tri_table")
+
+
+def _cache_dir(path: str):
     from .causal import cache_dir
 
     st = os.stat(path)
-    return cache_dir() / f"trigram-v2-{st.st_size}-{int(st.st_mtime)}-{np.__version__.split('.')[0]}.npz"
+    return cache_dir() / f"trigram-v3-{st.st_size}-{int(st.st_mtime)}-np{np.__version__.split('.')[0]}"
 
 
 def _cached(path: str) -> dict[str, np.ndarray]:
-    """The unigram arrays and the n-gram tables, kept uncompressed in the user's cache dir (parsing and
-    hashing take ~2 s; loading the cache ~0.1 s)."""
+    """The unigram arrays and the n-gram tables, kept as .npy files in the user's cache dir. Parsing and
+    hashing take ~2 s; the cached tables are memory-mapped (no load time, and processes share them)."""
     try:
-        cached = _cache_file(path)
-        if cached.is_file():
-            with np.load(cached) as z:
-                return {k: z[k] for k in z.files}
-    except (OSError, ValueError, EOFError, KeyError):
+        cached = _cache_dir(path)
+        if (cached / "done").is_file():
+            out = {k: np.load(cached / f"{k}.npy") for k in _SMALL + ("bi_probe", "tri_probe")}
+            out.update({k: np.load(cached / f"{k}.npy", mmap_mode="r") for k in _TABLES})
+            return out
+    except (OSError, ValueError, EOFError):
         cached = None
     parsed = parse(path)
     bi = IntHash.build(parsed["bi_key"], prob=parsed["bi_prob"], bo=parsed["bi_bo"])
     tri = IntHash.build(parsed["tri_key"], prob=parsed["tri_prob"])
-    arrays = {k: parsed[k] for k in ("words", "uni_prob", "uni_bo", "hidden")}
+    arrays = {k: parsed[k] for k in _SMALL}
     arrays.update(bi_table=bi.table, bi_probe=np.array(bi.max_probe), tri_table=tri.table, tri_probe=np.array(tri.max_probe))
     if cached is not None:
+        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
         try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(f".{os.getpid()}.tmp.npz")
-            np.savez(tmp, **arrays)
+            tmp.mkdir(parents=True, exist_ok=True)
+            for k, v in arrays.items():
+                np.save(tmp / f"{k}.npy", v)
+            (tmp / "done").touch()
             os.replace(tmp, cached)
-        except OSError:
-            print(f"unspin: could not cache the LM arrays in {cached.parent}", file=sys.stderr)
+        except OSError:  # a read-only cache dir only costs speed; another process may have won the race
+            shutil.rmtree(tmp, ignore_errors=True)
     return arrays
