@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .docwords import MAX_INTERNED, MAX_PACKED, DocWords, pack
+from .docwords import MAX_INTERNED, MAX_WORDS, DocWords
 from .document import Document
 from .features import _COL, _STATIC_COLS, FEATURES, STATIC, context, mean_zipf, static_features
 from .lm.ngram import PAD, NgramScorer, lm_word
@@ -31,8 +31,8 @@ class _Phrase:
     lens: np.ndarray  # words per row: the spun row, then one per candidate
     static: np.ndarray  # the candidates' lexicon features (features.STATIC)
     zipf_spun: float
-    keys: np.ndarray  # the spun phrase's packed key (docwords.pack), then each candidate's
-    key_lens: np.ndarray  # words of the spun phrase, then of each candidate
+    words: np.ndarray  # interned words of the spun phrase, then of each candidate (-1 padded to MAX_WORDS)
+    n_words: np.ndarray  # words of the spun phrase, then of each candidate
 
 
 class NgramFeaturizer:
@@ -55,11 +55,10 @@ class NgramFeaturizer:
         for k, p in enumerate(proposals):
             phrases.append(self._phrase(p, tokens[p.i].text[:1].isupper()))
             if restored:
-                left, right = context(dw.doc, p, restored)
-                ctx[k] = self.scorer.context_ids(left, right)
-            else:
-                ctx[k, :2] = dw.left(p.i)
-                ctx[k, 2:] = dw.right(p.j)
+                ctx[k] = self.scorer.context_ids(*context(dw.doc, p, restored))
+        if not restored:
+            ctx[:, :2] = dw.left[[p.i for p in proposals]]
+            ctx[:, 2:] = dw.right[[p.j for p in proposals]]
         n_rows = np.fromiter((len(ph.lens) for ph in phrases), dtype=np.int64, count=len(phrases))
         lens = np.concatenate([ph.lens for ph in phrases])
         ids = np.concatenate([ph.ids for ph in phrases])
@@ -88,10 +87,12 @@ class NgramFeaturizer:
             words += [lm_word(w) for w in shown]
             lens.append(len(shown))
         intern, table = self.intern.setdefault, self.intern
-        keys = [pack([intern(w, len(table)) for w in phrase]) if len(phrase) <= MAX_PACKED else -1
-                for phrase in [p.spun] + [c.words for c in cands]]
+        every = [p.spun] + [c.words for c in cands]
+        interned = np.full((len(every), MAX_WORDS), -1, dtype=np.int64)
+        for r, phrase in enumerate(every):
+            interned[r, : len(phrase)] = [intern(w, len(table)) for w in phrase[:MAX_WORDS]]
         hit = _Phrase(cands, self.scorer.ids(words), np.array(lens, dtype=np.int64), static, mean_zipf(p.spun),
-                      np.array(keys, dtype=np.int64), np.array([len(p.spun)] + [len(c.words) for c in cands]))
+                      interned, np.array([len(x) for x in every]))
         if len(self._phrases) < _CACHE_MAX:
             self._phrases[key] = hit
         return hit
@@ -150,12 +151,12 @@ def _lm_columns(rows, cand_lp, spun_lp, n_cands, starts):
 def _occurrence_columns(rows, dw: DocWords, proposals, phrases, n_rows, is_spun):
     """How often each candidate occurs elsewhere in the document (anywhere, and quoted), and how often
     its spun phrase is quoted."""
-    keys = np.concatenate([ph.keys for ph in phrases])
-    lens = np.concatenate([ph.key_lens for ph in phrases])
+    words = np.concatenate([ph.words for ph in phrases])
+    lens = np.concatenate([ph.n_words for ph in phrases])
     owner = np.repeat(np.arange(len(proposals)), n_rows)
     i = np.fromiter((p.i for p in proposals), dtype=np.int64, count=len(proposals))[owner]
     j = np.fromiter((p.j for p in proposals), dtype=np.int64, count=len(proposals))[owner]
-    n_any, n_prot, todo = dw.counts(keys, lens, i, j)
+    n_any, n_prot, todo = dw.counts(words, lens, i, j)
     first = np.cumsum(n_rows) - n_rows
     for r in np.flatnonzero(todo).tolist():
         k = int(owner[r])

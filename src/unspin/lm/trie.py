@@ -207,7 +207,8 @@ def _cached(path: str) -> dict[str, np.ndarray]:
         cached = _cache_dir(path)
         if (cached / "done").is_file():
             out = {k: np.load(cached / f"{k}.npy") for k in _SMALL + ("bi_probe", "tri_probe")}
-            out.update({k: np.load(cached / f"{k}.npy", mmap_mode="r") for k in _TABLES})
+            # plain arrays over the mapping: np.memmap's own indexing is slow
+            out.update({k: np.asarray(np.load(cached / f"{k}.npy", mmap_mode="r")) for k in _TABLES})
             return out
     except (OSError, ValueError, EOFError):
         cached = None
