@@ -56,22 +56,23 @@ class IntHash:
         queries = np.asarray(queries, dtype=np.int64)
         out = np.full(len(queries), -1, dtype=np.int64)
         todo = np.flatnonzero(queries >= 0)
-        at = self._home(queries[todo])
+        query = queries[todo]
+        at = self._home(query)
         for _ in range(self.max_probe):  # slot by slot while many queries are left
             if len(todo) <= 256:
                 break
             key = self.keys[at]
-            hit = key == queries[todo]
+            hit = key == query
             out[todo[hit]] = at[hit]
-            more = (key != EMPTY) & ~hit
-            todo, at = todo[more], (at[more] + 1) & self._mask
+            more = np.flatnonzero((key != EMPTY) ^ hit)  # a hit is never EMPTY
+            todo, at, query = todo[more], (at[more] + 1) & self._mask, query[more]
         if not len(todo):
             return out
         # the few left walk the rest of their cluster in one gather
         window = (at[:, None] + np.arange(self.max_probe)) & self._mask
         key = self.keys[window]
         live = np.cumprod(key != EMPTY, axis=1, dtype=bool)  # a cluster ends at its first empty slot
-        hit = live & (key == queries[todo][:, None])
+        hit = live & (key == query[:, None])
         found = hit.any(axis=1)
         out[todo[found]] = window[found, hit[found].argmax(axis=1)]
         return out

@@ -155,11 +155,13 @@ class TrigramArrays:
         w, h1, h2 = (np.asarray(x, dtype=np.int64) for x in (w, h1, h2))
         return self._raw(w, h1, h2, self._bigram(w, h1), self._bigram(h1, h2))
 
-    def raw_rows(self, rows: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray]:
+    def raw_rows(self, rows: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Raw scores of every word of every row from the third on (its two predecessors are its
         history), as (row, column, score) arrays of the cells that are not `pad`. The bigram
-        (h2 h1) whose backoff a word may need is the previous word's bigram: looked up once."""
-        r, c = np.nonzero(rows[:, 1:] != pad)
+        (h2 h1) whose backoff a word may need is the previous word's bigram: looked up once. Cells are
+        taken column by column, so that neighbouring rows sharing a context (the candidates of one
+        position) look each shared n-gram up once."""
+        c, r = np.nonzero((rows[:, 1:] != pad).T)
         c += 1
         bigram = np.full(rows.shape, -1, dtype=np.int64)
         bigram[r, c] = self._bigram(rows[r, c], rows[r, c - 1])
@@ -169,7 +171,7 @@ class TrigramArrays:
 
     def _bigram(self, w: np.ndarray, h1: np.ndarray) -> np.ndarray:
         """The slot of bigram (h1 w) in its table, or -1."""
-        return self.bi.find(np.where((w >= 0) & (h1 >= 0), w * self.n_words + h1, -1))
+        return _find_runs(self.bi, np.where((w >= 0) & (h1 >= 0), w * self.n_words + h1, -1))
 
     def _raw(self, w, h1, h2, bi, ctx) -> np.ndarray:
         """`bi`: the slot of (h1 w); `ctx`: the slot of (h2 h1), whose backoff applies when no trigram
@@ -178,7 +180,7 @@ class TrigramArrays:
         known = w >= 0
         has1, has2 = h1 >= 0, (h1 >= 0) & (h2 >= 0)  # the history is cut at its first unknown word
         p1 = a["uni_prob"][np.maximum(w, 0)]
-        tri = self.tri.find(np.where((bi >= 0) & has2, (w * n + h1) * n + h2, -1))
+        tri = _find_runs(self.tri, np.where((bi >= 0) & has2, (w * n + h1) * n + h2, -1))
         bo1 = np.where(has1, a["uni_bo"][np.maximum(h1, 0)], np.float32(0))
         bo2 = np.where(ctx >= 0, a["bi_bo_values"][self.bi.table["bo"][ctx]], np.float32(0))
         p2 = a["bi_prob_values"][self.bi.table["prob"][bi]]
@@ -191,6 +193,16 @@ class TrigramArrays:
 
 _SMALL = ("words", "uni_prob", "uni_bo", "bi_prob_values", "bi_bo_values", "tri_prob_values", "hidden")
 _TABLES = ("bi_table", "tri_table")
+
+
+def _find_runs(index: IntHash, keys: np.ndarray) -> np.ndarray:
+    """`index.find(keys)`, each run of equal neighbouring keys looked up once."""
+    if len(keys) < 2:
+        return index.find(keys)
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    return index.find(keys[first])[np.cumsum(first) - 1]
 
 
 def _cache_dir(path: str):
