@@ -43,7 +43,10 @@ def _queries(scorer, n=4000, seed=0):
     return triples
 
 
-def test_raw_scores_equal_pocketsphinx(reference, scorer):
+@pytest.mark.parametrize("shortcut", [True, False])
+def test_raw_scores_equal_pocketsphinx(reference, scorer, shortcut, monkeypatch):
+    assert scorer.lm.contexts_complete  # the CMU model has the context bigram of every trigram
+    monkeypatch.setattr(scorer.lm, "contexts_complete", shortcut)
     triples = _queries(scorer)
     ids = np.array([scorer.lm.ids(t) for t in triples])
     got = scorer.lm.raw(ids[:, 0], ids[:, 1], ids[:, 2])

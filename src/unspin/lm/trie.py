@@ -141,6 +141,9 @@ class TrigramArrays:
             self.vocab.setdefault(w.decode("utf-8", "surrogateescape"), i)  # pocketsphinx keeps the first of duplicates
         self.bi = IntHash(arrays["bi_table"], int(arrays["bi_probe"]))
         self.tri = IntHash(arrays["tri_table"], int(arrays["tri_probe"]))
+        # whether every trigram's context (h2 h1) is a bigram, as in a well-formed ARPA model: then a
+        # trigram is only looked for when its context bigram was found
+        self.contexts_complete = bool(arrays["contexts_complete"])
 
     @classmethod
     def load(cls, path: str) -> "TrigramArrays":
@@ -180,7 +183,8 @@ class TrigramArrays:
         known = w >= 0
         has1, has2 = h1 >= 0, (h1 >= 0) & (h2 >= 0)  # the history is cut at its first unknown word
         p1 = a["uni_prob"][np.maximum(w, 0)]
-        tri = _find_runs(self.tri, np.where((bi >= 0) & has2, (w * n + h1) * n + h2, -1))
+        look = (bi >= 0) & (ctx >= 0 if self.contexts_complete else has2)
+        tri = _find_runs(self.tri, np.where(look, (w * n + h1) * n + h2, -1))
         bo1 = np.where(has1, a["uni_bo"][np.maximum(h1, 0)], np.float32(0))
         bo2 = np.where(ctx >= 0, a["bi_bo_values"][self.bi.table["bo"][ctx]], np.float32(0))
         p2 = a["bi_prob_values"][self.bi.table["prob"][bi]]
@@ -191,7 +195,7 @@ class TrigramArrays:
         return np.where(known, out, LOG_ZERO)
 
 
-_SMALL = ("words", "uni_prob", "uni_bo", "bi_prob_values", "bi_bo_values", "tri_prob_values", "hidden")
+_SMALL = ("words", "uni_prob", "uni_bo", "bi_prob_values", "bi_bo_values", "tri_prob_values", "hidden", "contexts_complete")
 _TABLES = ("bi_table", "tri_table")
 
 
@@ -209,7 +213,7 @@ def _cache_dir(path: str):
     from .causal import cache_dir
 
     st = os.stat(path)
-    return cache_dir() / f"trigram-v3-{st.st_size}-{int(st.st_mtime)}-np{np.__version__.split('.')[0]}"
+    return cache_dir() / f"trigram-v4-{st.st_size}-{int(st.st_mtime)}-np{np.__version__.split('.')[0]}"
 
 
 def _cached(path: str) -> dict[str, np.ndarray]:
@@ -227,6 +231,9 @@ def _cached(path: str) -> dict[str, np.ndarray]:
     parsed = parse(path)
     bi = IntHash.build(parsed["bi_key"], prob=parsed["bi_prob"], bo=parsed["bi_bo"])
     tri = IntHash.build(parsed["tri_key"], prob=parsed["tri_prob"])
+    n = len(parsed["uni_prob"])
+    tri_key = parsed["tri_key"]
+    parsed["contexts_complete"] = np.array(bool((bi.find(tri_key // n % n * n + tri_key % n) >= 0).all()))
     arrays = {k: parsed[k] for k in _SMALL}
     arrays.update(bi_table=bi.table, bi_probe=np.array(bi.max_probe), tri_table=tri.table, tri_probe=np.array(tri.max_probe))
     if cached is not None:
