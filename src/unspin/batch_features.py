@@ -88,11 +88,10 @@ class NgramFeaturizer:
             lens.append(len(shown))
         intern, table = self.intern.setdefault, self.intern
         every = [p.spun] + [c.words for c in cands]
-        interned = np.full((len(every), MAX_WORDS), -1, dtype=np.int64)
-        for r, phrase in enumerate(every):
-            interned[r, : len(phrase)] = [intern(w, len(table)) for w in phrase[:MAX_WORDS]]
+        pad = [-1] * MAX_WORDS
+        interned = [([intern(w, len(table)) for w in phrase[:MAX_WORDS]] + pad)[:MAX_WORDS] for phrase in every]
         hit = _Phrase(cands, self.scorer.ids(words), np.array(lens, dtype=np.int64), static, mean_zipf(p.spun),
-                      interned, np.array([len(x) for x in every]))
+                      np.array(interned, dtype=np.int64), np.array([len(x) for x in every]))
         if len(self._phrases) < _CACHE_MAX:
             self._phrases[key] = hit
         return hit

@@ -79,6 +79,9 @@ def inflect_phrase(phrase: str, tag: str) -> str | None:
     return " ".join(words)
 
 
+_inflect_phrase = functools.lru_cache(maxsize=200_000)(inflect_phrase)  # an original recurs under many lemmas
+
+
 class _LazyTable(Mapping):
     """spun phrase -> [(original, source bits, n_syn)], parsed per key on first access: the raw table
     holds one "orig\tbits\tn" block per key, which loads in a fraction of the time of 1.7 M tuples."""
@@ -169,7 +172,8 @@ class ReverseThesaurus:
         """Originals for a lower-cased spun phrase, inflected like it."""
         found: dict[str, Candidate] = {}
         for o, bits, n in self.table.get(phrase, ()):
-            found.setdefault(o, Candidate(tuple(o.split(" ")), bits, n))
+            if o not in found:
+                found[o] = Candidate(tuple(o.split(" ")), bits, n)
         words = phrase.split(" ")
         # re-inflect through the lemma of the head word
         for head_i in {0, len(words) - 1}:
@@ -178,7 +182,7 @@ class ReverseThesaurus:
                     continue  # the base form itself: the direct lookup above covers it ("read" as VBD does not)
                 key = " ".join(words[:head_i] + [lemma] + words[head_i + 1 :])
                 for o, bits, n in self.table.get(key, ())[:INFLECT_TOP]:
-                    inflected = inflect_phrase(o, tag)
+                    inflected = _inflect_phrase(o, tag)
                     if inflected and inflected not in found:
                         found[inflected] = Candidate(tuple(inflected.split(" ")), bits, n)
         found.pop(phrase, None)
