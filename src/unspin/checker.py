@@ -95,10 +95,11 @@ class Checker:
         with those restorations in their context. With a neural scorer this is a cascade: only the
         proposals the n-gram stage finds plausible, with their best few candidates, are rescored by
         the neural LM."""
-        proposals = propose(doc, self.lexicon)
+        dw = self.featurizer.doc_words(doc)
+        proposals = propose(doc, self.lexicon, words=dw.words)
         if not proposals:
             return [], []
-        rows, starts = self._ngram_stage(doc, proposals, two_pass)
+        rows, starts = self._ngram_stage(dw, proposals, two_pass)
         feats = [rows[a:b] for a, b in zip(starts[:-1].tolist(), starts[1:].tolist())]
         if self.scorer is self.ngram:
             return proposals, feats
@@ -115,9 +116,8 @@ class Checker:
         nn = self.scorer.score_batch(lm_queries(doc, kept_p))
         return kept_p, [np.hstack([f, neural_features(s)]) for f, s in zip(kept_f, nn)]
 
-    def _ngram_stage(self, doc: Document, proposals: list[Proposal], two_pass: bool = True):
+    def _ngram_stage(self, dw, proposals: list[Proposal], two_pass: bool = True):
         """Feature rows of every candidate of every proposal, and where each proposal's rows start."""
-        dw = self.featurizer.doc_words(doc)
         rows, starts = self.featurizer.features(dw, proposals)
         if two_pass and self._first_stage_models() is not None:
             rows = self._second_pass(dw, proposals, rows, starts)
@@ -166,10 +166,11 @@ class Checker:
     def decisions(self, doc: Document) -> list[Decision]:
         """For each proposal, its most probable candidate under the span model."""
         if self.scorer is self.ngram:
-            proposals = propose(doc, self.lexicon)
+            dw = self.featurizer.doc_words(doc)
+            proposals = propose(doc, self.lexicon, words=dw.words)
             if not proposals:
                 return []
-            rows, starts = self._ngram_stage(doc, proposals)
+            rows, starts = self._ngram_stage(dw, proposals)
             return self._best(proposals, rows, starts, self.models.span.predict_proba(rows))
         proposals, feats = self.featurize(doc)
         if not proposals:

@@ -35,8 +35,10 @@ def free_runs(doc: Document) -> list[tuple[int, int]]:
     return runs
 
 
-def propose(doc: Document, lexicon: Lexicon, max_phrase: int = MAX_PHRASE) -> list[Proposal]:
-    words = [normalize(t.text) for t in doc.tokens]
+def propose(doc: Document, lexicon: Lexicon, max_phrase: int = MAX_PHRASE, words: list[str] | None = None) -> list[Proposal]:
+    """`words`: the document's normalised tokens, when the caller has them already."""
+    if words is None:
+        words = [normalize(t.text) for t in doc.tokens]
     out = []
     for a, b in free_runs(doc):
         for i in range(a, b):
