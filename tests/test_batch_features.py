@@ -11,10 +11,10 @@ import pytest
 
 pocketsphinx = pytest.importorskip("pocketsphinx")
 
-from unspin.checker import Checker, Decision  # noqa: E402
-from unspin.features import DocVocabulary, candidate_features, lm_queries  # noqa: E402
-from unspin.lm.ngram import LOG_BASE, OOV_LOGP, NgramScorer  # noqa: E402
-from unspin.propose import propose  # noqa: E402
+from unspin.checker import Checker, Decision
+from unspin.features import DocVocabulary, candidate_features, lm_queries
+from unspin.lm.ngram import LOG_BASE, OOV_LOGP, NgramScorer
+from unspin.propose import propose
 
 ROOT = Path(__file__).resolve().parents[1]
 

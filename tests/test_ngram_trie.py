@@ -6,7 +6,7 @@ import pytest
 
 pocketsphinx = pytest.importorskip("pocketsphinx")
 
-from unspin.lm.ngram import LOG_BASE, OOV_LOGP, NgramScorer  # noqa: E402
+from unspin.lm.ngram import LOG_BASE, OOV_LOGP, NgramScorer
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .docwords import MAX_INTERNED, MAX_WORDS, DocWords
 from .document import Document
-from .features import _COL, _STATIC_COLS, FEATURES, STATIC, context, mean_zipf, static_features
+from .docwords import MAX_INTERNED, MAX_WORDS, DocWords
+from .features import (
+    _COL,
+    _STATIC_COLS,
+    FEATURES,
+    STATIC,
+    context,
+    mean_zipf,
+    static_features,
+)
 from .lm.ngram import PAD, NgramScorer, lm_word
 from .propose import Proposal
 

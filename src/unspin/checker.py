@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .document import Document
 from .batch_features import NgramFeaturizer
+from .document import Document
 from .features import FEATURES, lm_queries, neural_features, surface
 from .lexicon import Lexicon
 from .lexicon.frequency import zipf

@@ -35,4 +35,4 @@ _lm = _import()
 getAllLemmas = _lm.getAllLemmas
 getAllInflections = _lm.getAllInflections
 getInflection = _lm.getInflection
-from lemminflect.core.LexicalUtils import pennTagAlts, tagToUPos, uposToTags  # noqa: E402,F401  (after the guarded import)
+from lemminflect.core.LexicalUtils import pennTagAlts, tagToUPos, uposToTags

@@ -26,7 +26,7 @@ class IntHash:
             return ((keys.astype(np.uint64) * _MULT) >> self._shift).astype(np.int64)
 
     @classmethod
-    def build(cls, keys: np.ndarray, **fields: np.ndarray) -> "IntHash":
+    def build(cls, keys: np.ndarray, **fields: np.ndarray) -> IntHash:
         """A table of the unique, non-negative `keys`, each with its values of `fields`."""
         keys = np.ascontiguousarray(keys, dtype=np.int64)
         size = 1 << max(4, (2 * len(keys) - 1).bit_length())  # load factor <= 1/2

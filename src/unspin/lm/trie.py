@@ -146,7 +146,7 @@ class TrigramArrays:
         self.contexts_complete = bool(arrays["contexts_complete"])
 
     @classmethod
-    def load(cls, path: str) -> "TrigramArrays":
+    def load(cls, path: str) -> TrigramArrays:
         return cls(_cached(path))
 
     def ids(self, words) -> np.ndarray:
