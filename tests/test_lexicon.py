@@ -44,3 +44,25 @@ def test_immutable_words_are_unknown_to_the_lexicon():
     lex = Lexicon.default()
     assert lex.knows("stated")
     assert not lex.knows("lukashenko")
+
+
+def test_cached_inflection_equals_lemminflect():
+    """reverse._inflect and _inflections read lemminflect's tables once per lemma; they must answer
+    exactly as lemminflect's getInflection(..., inflect_oov=False) and getAllInflections."""
+    import itertools
+
+    from unspin.lexicon.inflect import getAllInflections, getInflection
+    from unspin.lexicon.reverse import _inflect, _inflections
+
+    rt = ReverseThesaurus.default()
+    lemmas = [k for k in itertools.islice(rt.table, 0, 60_000, 97) if " " not in k]
+    lemmas += ["be", "have", "go", "run", "good", "well", "fast", "Paris", "NASA", "child", "datum", "up", "xyzzy"]
+    tags = ["VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD", "NN", "NNS", "NNP", "NNPS", "JJ", "JJR", "JJS",
+            "RB", "RBR", "RBS", "RP"]
+    for lemma in lemmas:
+        for tag in tags:
+            forms = getInflection(lemma, tag, inflect_oov=False)
+            assert _inflect(lemma, tag) == (forms[0] if forms else None), (lemma, tag)
+        for upos in (None, "NOUN", "PROPN", "VERB", "AUX", "ADJ", "ADV"):
+            assert _inflections(lemma, upos) == getAllInflections(lemma, upos), (lemma, upos)
+            assert list(_inflections(lemma, upos)) == list(getAllInflections(lemma, upos))

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .batch_features import NgramFeaturizer
 from .document import Document
+from .features import FEATURES, lm_queries, neural_features, surface
 from .flagging import flag_rows, flagged_runs
-from .features import FEATURES, DocVocabulary, candidate_features, lm_queries, neural_features, surface
 from .lexicon import Lexicon
 from .lexicon.frequency import zipf
 from .lm.base import load_scorer
@@ -60,6 +61,7 @@ class Checker:
         self.scorer = load_scorer(self.model_name)
         self.ngram = self.scorer if self.scorer.name == "ngram" else load_scorer("ngram")
         self._prune_models: Models | None = None
+        self._featurizer: NgramFeaturizer | None = None
         self.entities = entities
         self.lexicon = lexicon or Lexicon.default()
         self._models = models
@@ -82,6 +84,12 @@ class Checker:
             self._prune_models = Models.shipped("ngram")
         return self._prune_models
 
+    @property
+    def featurizer(self) -> NgramFeaturizer:
+        if self._featurizer is None:
+            self._featurizer = NgramFeaturizer(self.ngram)
+        return self._featurizer
+
     # -- stages ----------------------------------------------------------------------------------
     def featurize(self, doc: Document, two_pass: bool = True) -> tuple[list[Proposal], list[np.ndarray]]:
         """Proposals and their candidates' features. Spinners swap neighbouring words, so the n-gram
@@ -89,14 +97,12 @@ class Checker:
         with those restorations in their context. With a neural scorer this is a cascade: only the
         proposals the n-gram stage finds plausible, with their best few candidates, are rescored by
         the neural LM."""
-        proposals = propose(doc, self.lexicon)
+        dw = self.featurizer.doc_words(doc)
+        proposals = propose(doc, self.lexicon, words=dw.words)
         if not proposals:
             return [], []
-        vocab = DocVocabulary(doc)
-        lm = self.ngram.score_batch(lm_queries(doc, proposals))
-        feats = [candidate_features(p, s, vocab) for p, s in zip(proposals, lm)]
-        if two_pass and self._first_stage_models() is not None:
-            feats = self._second_pass(doc, proposals, feats, vocab)
+        rows, starts = self._ngram_stage(dw, proposals, two_pass)
+        feats = [rows[a:b] for a, b in zip(starts[:-1].tolist(), starts[1:].tolist())]
         if self.scorer is self.ngram:
             return proposals, feats
         probs = [self.prune_models.span.predict_proba(f) for f in feats]
@@ -112,22 +118,24 @@ class Checker:
         nn = self.scorer.score_batch(lm_queries(doc, kept_p))
         return kept_p, [np.hstack([f, neural_features(s)]) for f, s in zip(kept_f, nn)]
 
+    def _ngram_stage(self, dw, proposals: list[Proposal], two_pass: bool = True):
+        """Feature rows of every candidate of every proposal, and where each proposal's rows start."""
+        rows, starts = self.featurizer.features(dw, proposals)
+        if two_pass and self._first_stage_models() is not None:
+            rows = self._second_pass(dw, proposals, rows, starts)
+        return rows, starts
+
     def _first_stage_models(self) -> Models | None:
         if self.scorer is self.ngram:
             return None if self._models is False else self.models  # False: being trained, no models yet
         return self.prune_models
 
-    def _second_pass(self, doc, proposals, feats, vocab):
-        span_model = self._first_stage_models().span
-        threshold = self._first_stage_models().span_threshold
-        first = []
-        for p, f in zip(proposals, feats):
-            pp = span_model.predict_proba(f)
-            b = int(np.argmax(pp))
-            first.append(Decision(p, b, float(pp[b]), f[b]))
-        chosen = self.select(first, threshold)
+    def _second_pass(self, dw, proposals, rows, starts):
+        models = self._first_stage_models()
+        first = self._best(proposals, rows, starts, models.span.predict_proba(rows), models.span_threshold)
+        chosen = self.select(first, models.span_threshold)
         if not chosen:
-            return feats
+            return rows
         restored = {d.proposal.i: (d.proposal.j, d.proposal.candidates[d.candidate].words) for d in chosen}
         near, inside = set(), set()
         for d in chosen:
@@ -136,15 +144,36 @@ class Checker:
         redo = [k for k, p in enumerate(proposals)
                 if (p.i in near or p.j - 1 in near) and inside.isdisjoint(range(p.i, p.j))]
         if not redo:
-            return feats
-        lm = self.ngram.score_batch(lm_queries(doc, [proposals[k] for k in redo], restored))
-        feats = list(feats)
-        for k, s in zip(redo, lm):
-            feats[k] = candidate_features(proposals[k], s, vocab)
-        return feats
+            return rows
+        again, again_starts = self.featurizer.features(dw, [proposals[k] for k in redo], restored)
+        rows = rows.copy()
+        for n, k in enumerate(redo):
+            rows[starts[k] : starts[k + 1]] = again[again_starts[n] : again_starts[n + 1]]
+        return rows
+
+    @staticmethod
+    def _best(proposals, rows, starts, probs, at_least: float | None = None) -> list[Decision]:
+        """Each proposal's most probable candidate (the first of equals), as np.argmax per proposal;
+        with `at_least`, only the decisions that reach it."""
+        seg = starts[:-1]
+        top = np.maximum.reduceat(probs, seg)
+        n = np.diff(starts)
+        hits = np.flatnonzero(probs == np.repeat(top, n))
+        owner = np.repeat(np.arange(len(n)), n)[hits]
+        _, first = np.unique(owner, return_index=True)
+        best = hits[first]
+        keep = range(len(proposals)) if at_least is None else np.flatnonzero(top >= at_least).tolist()
+        return [Decision(proposals[k], int(best[k] - seg[k]), float(probs[best[k]]), rows[best[k]]) for k in keep]
 
     def decisions(self, doc: Document) -> list[Decision]:
         """For each proposal, its most probable candidate under the span model."""
+        if self.scorer is self.ngram:
+            dw = self.featurizer.doc_words(doc)
+            proposals = propose(doc, self.lexicon, words=dw.words)
+            if not proposals:
+                return []
+            rows, starts = self._ngram_stage(dw, proposals)
+            return self._best(proposals, rows, starts, self.models.span.predict_proba(rows))
         proposals, feats = self.featurize(doc)
         if not proposals:
             return []

@@ -83,7 +83,7 @@ def context(doc: Document, p: Proposal, restored: dict[int, tuple[int, tuple[str
 
 
 def mean_zipf(words) -> float:
-    return sum(zipf(w) for w in words) / max(len(words), 1)
+    return sum(map(zipf, words)) / max(len(words), 1)
 
 
 STATIC = ["log_n_syn", "mythes", "wordnet", "moby", "grammar", "learned", "n_thesauri", "log_learned_count",
@@ -94,13 +94,13 @@ _COL = {f: i for i, f in enumerate(FEATURES)}
 
 def static_features(candidates) -> np.ndarray:
     """The features of candidates that depend on the lexicon alone (computed once per spun phrase)."""
-    out = np.zeros((len(candidates), len(STATIC)))
-    for k, c in enumerate(candidates):
+    rows = []
+    for c in candidates:
         th = c.sources & (MYTHES | WORDNET | MOBY)
-        out[k] = (math.log1p(c.n_syn), bool(c.sources & MYTHES), bool(c.sources & WORDNET),
-                  bool(c.sources & MOBY), bool(c.sources & GRAMMAR), bool(c.sources & LEARNED),
-                  bin(th).count("1"), math.log1p(c.count), mean_zipf(c.words), len(c.words))
-    return out
+        rows.append((math.log1p(c.n_syn), bool(c.sources & MYTHES), bool(c.sources & WORDNET),
+                     bool(c.sources & MOBY), bool(c.sources & GRAMMAR), bool(c.sources & LEARNED),
+                     bin(th).count("1"), math.log1p(c.count), mean_zipf(c.words), len(c.words)))
+    return np.array(rows, dtype=float).reshape(len(candidates), len(STATIC))
 
 
 def candidate_features(p: Proposal, lm: list[float], vocab: DocVocabulary) -> np.ndarray:

@@ -60,8 +60,11 @@ def locked_runs(doc: Document) -> list[tuple[int, int]]:
     return runs
 
 
-def propose(doc: Document, lexicon: Lexicon, max_phrase: int = MAX_PHRASE, locked: bool = True) -> list[Proposal]:
-    words = [normalize(t.text) for t in doc.tokens]
+def propose(doc: Document, lexicon: Lexicon, max_phrase: int = MAX_PHRASE, words: list[str] | None = None,
+            locked: bool = True) -> list[Proposal]:
+    """`words`: the document's normalised tokens, when the caller has them already."""
+    if words is None:
+        words = [normalize(t.text) for t in doc.tokens]
     out = []
     runs = [(a, b, False) for a, b in free_runs(doc)]
     if locked:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from dataclasses import replace
 
 from .document import Document, Token
 from .tokenize import split_sentences, tokenize
@@ -87,5 +86,5 @@ def analyze(text: str, entities: str = "fast", id: str | None = None) -> Documen
                 if tokens[i].end > start and marks[i] is None:
                     marks[i] = kind
                 i += 1
-        tokens = [replace(t, protected=m) if m else t for t, m in zip(tokens, marks)]
+        tokens = [Token(t.text, t.start, t.end, t.index, t.is_word, m) if m else t for t, m in zip(tokens, marks)]
     return Document(text=text, tokens=tokens, protected=regions, sentences=sentences, id=id)

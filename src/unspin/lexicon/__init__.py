@@ -10,6 +10,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from .frequency import zipf
 from .grammar import reverse_pairs
 from .reverse import LEARNED, Candidate, ReverseThesaurus
 
@@ -18,13 +19,13 @@ MAX_PHRASE = 4
 MAX_CANDIDATES = 20
 
 
+_N_THESAURI = [bin(bits).count("1") for bits in range(8)]
+
+
 def prior_rank(c: Candidate) -> float:
     """A cheap static ordering used to keep the most plausible candidates before any LM scoring."""
-    from .frequency import zipf
-
-    thesauri = bin(c.sources & 7).count("1")
-    return 4.0 * bool(c.sources & LEARNED) + 0.5 * c.count + 2.0 * bool(c.sources & GRAMMAR) + thesauri \
-        + 1.0 * sum(zipf(w) for w in c.words) / len(c.words)
+    return 4.0 * bool(c.sources & LEARNED) + 0.5 * c.count + 2.0 * bool(c.sources & GRAMMAR) \
+        + _N_THESAURI[c.sources & 7] + 1.0 * sum(map(zipf, c.words)) / len(c.words)
 
 
 def load_phrase_table(path: str | Path | None = None) -> dict[str, dict[str, int]]:

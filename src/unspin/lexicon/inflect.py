@@ -35,3 +35,4 @@ _lm = _import()
 getAllLemmas = _lm.getAllLemmas
 getAllInflections = _lm.getAllInflections
 getInflection = _lm.getInflection
+from lemminflect.core.LexicalUtils import pennTagAlts, tagToUPos, uposToTags

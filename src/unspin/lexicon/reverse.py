@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
-from .inflect import getAllInflections, getAllLemmas, getInflection
+from .inflect import getAllInflections, getAllLemmas, pennTagAlts, tagToUPos, uposToTags
 
 MYTHES, WORDNET, MOBY, LEARNED = 1, 2, 4, 8
 INFLECT_TOP = 40
@@ -32,9 +32,28 @@ class Candidate:
 
 
 @functools.lru_cache(maxsize=200_000)
+def _inflections(lemma: str, upos: str | None = None) -> dict[str, tuple[str, ...]]:
+    """`getAllInflections(lemma, upos)`, read once per lemma: lemminflect deep-copies its tables on every
+    call, and for a part of speech only keeps that part's tags of the whole table."""
+    if upos not in ("VERB", "AUX", "ADJ", "ADV", "NOUN"):  # None, PROPN (looked up capitalised) or invalid
+        return getAllInflections(lemma, upos)
+    tags = uposToTags(upos)
+    return {tag: forms for tag, forms in _inflections(lemma).items() if tag in tags}
+
+
+@functools.lru_cache(maxsize=200_000)
 def _inflect(lemma: str, tag: str) -> str | None:
-    forms = getInflection(lemma, tag, inflect_oov=False)
-    return forms[0] if forms else None
+    """`getInflection(lemma, tag, inflect_oov=False)[0]`, from the lemma's cached table (the same steps
+    as lemminflect's Inflections.getInflection; tests/test_lexicon.py compares the two)."""
+    upos = tagToUPos(tag)
+    forms = _inflections(lemma, upos if upos == "PROPN" else None)
+    form = forms.get({"NNP": "NN", "NNPS": "NNS"}.get(tag, tag))
+    if form is None:
+        for alt in pennTagAlts(tag):
+            form = forms.get(alt)
+            if form:
+                break
+    return form[0] if form else None
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -43,7 +62,7 @@ def _tags_of(word: str) -> list[tuple[str, str]]:
     out = []
     for upos, lemmas in getAllLemmas(word).items():
         for lemma in lemmas:
-            for tag, forms in getAllInflections(lemma, upos).items():
+            for tag, forms in _inflections(lemma, upos).items():
                 if word in forms:
                     out.append((lemma, tag))
     return out
@@ -58,6 +77,9 @@ def inflect_phrase(phrase: str, tag: str) -> str | None:
         return None
     words[i] = form
     return " ".join(words)
+
+
+_inflect_phrase = functools.lru_cache(maxsize=200_000)(inflect_phrase)  # an original recurs under many lemmas
 
 
 class _LazyTable(Mapping):
@@ -81,6 +103,9 @@ class _LazyTable(Mapping):
 
     def __contains__(self, key) -> bool:
         return key in self.raw
+
+    def get(self, key, default=None):  # Mapping.get would raise and catch a KeyError for every miss
+        return self[key] if key in self.raw else default
 
     def __iter__(self):
         return iter(self.raw)
@@ -147,7 +172,8 @@ class ReverseThesaurus:
         """Originals for a lower-cased spun phrase, inflected like it."""
         found: dict[str, Candidate] = {}
         for o, bits, n in self.table.get(phrase, ()):
-            found.setdefault(o, Candidate(tuple(o.split(" ")), bits, n))
+            if o not in found:
+                found[o] = Candidate(tuple(o.split(" ")), bits, n)
         words = phrase.split(" ")
         # re-inflect through the lemma of the head word
         for head_i in {0, len(words) - 1}:
@@ -156,7 +182,7 @@ class ReverseThesaurus:
                     continue  # the base form itself: the direct lookup above covers it ("read" as VBD does not)
                 key = " ".join(words[:head_i] + [lemma] + words[head_i + 1 :])
                 for o, bits, n in self.table.get(key, ())[:INFLECT_TOP]:
-                    inflected = inflect_phrase(o, tag)
+                    inflected = _inflect_phrase(o, tag)
                     if inflected and inflected not in found:
                         found[inflected] = Candidate(tuple(inflected.split(" ")), bits, n)
         found.pop(phrase, None)

@@ -1,0 +1,124 @@
+"""A document's words as the n-gram stage reads them: how often any short phrase occurs in the document
+(and inside its protected regions), and the LM context either side of every position. What
+`features.DocVocabulary` and `features.context` + `NgramScorer._words` answer one phrase or position at
+a time, for arrays of them."""
+from __future__ import annotations
+
+import numpy as np
+
+from .document import Document
+from .lm.ngram import PAD
+from .tokenize import normalize
+
+LEFT_WINDOW, RIGHT_WINDOW = 12, 4  # as features.LEFT_WINDOW, RIGHT_WINDOW
+_BREAK = {".", "!", "?", ";", ":"}  # as lm.ngram._PUNCT_BREAK
+MAX_WORDS = 4  # phrases up to this long are counted by packed keys, longer ones one by one
+_BITS = 16  # a document-local word id per 16 bits of a key
+MAX_INTERNED = 1 << 22  # the interning table is reset beyond this
+
+
+class DocWords:
+    def __init__(self, doc: Document, intern: dict[str, int], vocab: dict[str, int]):
+        self.doc = doc
+        self.tokens = doc.tokens
+        self.words = [normalize(t.text) for t in doc.tokens]
+        n = len(self.words)
+        get = intern.setdefault
+        ids = np.fromiter((get(w, len(intern)) for w in self.words), dtype=np.int64, count=n)
+        self.uniq, self.local = np.unique(ids, return_inverse=True)  # document-local word ids
+        self.packable = len(self.uniq) < 1 << (_BITS - 1)  # keys stay non-negative int64
+        self.prot = np.fromiter((t.protected is not None for t in doc.tokens), dtype=bool, count=n)
+        self._grams: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._first: dict[str, list[int]] | None = None
+        self._contexts(vocab)
+
+    def _contexts(self, vocab: dict[str, int]) -> None:
+        """LM ids of the two words before each position (<s> where there are fewer) and of the two
+        from each position on (PAD where there are fewer): words are tokens starting alphanumeric,
+        sentence punctuation cuts the context, at most LEFT_WINDOW / RIGHT_WINDOW tokens are read."""
+        n = len(self.tokens)
+        texts = [t.text for t in self.tokens]
+        lm = np.array([vocab.get(w, -1) for w in self.words] + [PAD], dtype=np.int64)  # lm_word == normalize for words
+        pos = np.arange(n)
+        is_word = np.fromiter((t[:1].isalnum() for t in texts), dtype=bool, count=n)
+        is_break = np.fromiter((t in _BREAK for t in texts), dtype=bool, count=n)
+        # before position i (0..n): the last two words and the last break
+        last_word = np.concatenate([[-1], np.maximum.accumulate(np.where(is_word, pos, -1))])
+        last_break = np.concatenate([[-1], np.maximum.accumulate(np.where(is_break, pos, -1))])
+        at = np.arange(n + 1)
+        w1 = last_word[at]
+        w2 = last_word[np.maximum(w1, 0)]  # last_word[k] looks before k
+        start = np.maximum(at - LEFT_WINDOW, 0)
+        ok1 = (w1 >= start) & (w1 > last_break)
+        ok2 = ok1 & (w2 >= start) & (w2 > last_break)
+        bos = vocab.get("<s>", -1)
+        self.left = np.stack([np.where(ok2, lm[w2], bos), np.where(ok1, lm[w1], bos)], axis=1)
+        # from position j on: the next two words and the next break
+        next_word = np.concatenate([np.minimum.accumulate(np.where(is_word, pos, n)[::-1])[::-1], [n, n]])
+        next_break = np.concatenate([np.minimum.accumulate(np.where(is_break, pos, n)[::-1])[::-1], [n]])
+        r1 = next_word[at]
+        r2 = next_word[np.minimum(r1 + 1, n + 1)]
+        end = at + RIGHT_WINDOW
+        ok1 = (r1 < end) & (r1 < next_break[at])
+        ok2 = ok1 & (r2 < end) & (r2 < next_break[at])
+        self.right = np.stack([np.where(ok1, lm[np.minimum(r1, n)], PAD), np.where(ok2, lm[np.minimum(r2, n)], PAD)], axis=1)
+
+    def _gram(self, m: int):
+        """Keys of the m-word phrases starting at each position, the same sorted, and the running count
+        of protected starts in sorted order."""
+        hit = self._grams.get(m)
+        if hit is None:
+            n = max(len(self.local) - m + 1, 0)
+            keys = np.zeros(n, dtype=np.int64)
+            for k in range(m):
+                keys |= self.local[k : k + n].astype(np.int64) << (_BITS * k)
+            order = np.argsort(keys, kind="stable")
+            prot = np.concatenate([[0], np.cumsum(self.prot[:n][order])])
+            hit = self._grams[m] = (keys, keys[order], prot)
+        return hit
+
+    def counts(self, words: np.ndarray, lens: np.ndarray, i: np.ndarray, j: np.ndarray):
+        """For each phrase (interned word ids, -1 padded, and length), how often it starts anywhere
+        outside [i, j) and how often inside a protected region; `todo` marks the phrases left to
+        `occurrences` (too long to pack)."""
+        n_any = np.zeros(len(lens))
+        n_prot = np.zeros(len(lens))
+        todo = (lens > MAX_WORDS) | (not self.packable)
+        at = np.minimum(np.searchsorted(self.uniq, words), len(self.uniq) - 1)
+        local = np.where(self.uniq[at] == words, at, -1)
+        used = np.arange(words.shape[1]) < lens[:, None]
+        absent = (used & (local < 0)).any(axis=1)  # a phrase with a word the document lacks occurs nowhere
+        keys = (np.where(used, local, 0) << (_BITS * np.arange(words.shape[1]))).sum(axis=1)
+        for m in range(1, MAX_WORDS + 1):
+            sel = np.flatnonzero((lens == m) & ~todo & ~absent)
+            if not len(sel):
+                continue
+            at_keys, ordered, prot = self._gram(m)
+            if not len(at_keys):
+                continue
+            q = keys[sel]
+            lo, hi = np.searchsorted(ordered, q, "left"), np.searchsorted(ordered, q, "right")
+            a, p = (hi - lo).astype(float), (prot[hi] - prot[lo]).astype(float)
+            si, sj = i[sel], j[sel]
+            last = len(at_keys) - 1
+            for o in range(int((sj - si).max())):  # starts inside the phrase's own span do not count
+                start = si + o
+                inside = (start < sj) & (start <= last) & (at_keys[np.minimum(start, last)] == q)
+                a -= inside
+                p -= inside & self.prot[np.minimum(start, len(self.prot) - 1)]
+            n_any[sel], n_prot[sel] = a, p
+        return n_any, n_prot, todo
+
+    def occurrences(self, phrase: tuple[str, ...], skip: range) -> tuple[int, int]:
+        """As `features.DocVocabulary.occurrences`: (anywhere else, inside protected regions)."""
+        if self._first is None:
+            self._first = {}
+            for k, w in enumerate(self.words):
+                self._first.setdefault(w, []).append(k)
+        n_any = n_prot = 0
+        for k in self._first.get(phrase[0], ()):
+            if k in skip or tuple(self.words[k : k + len(phrase)]) != phrase:
+                continue
+            n_any += 1
+            n_prot += bool(self.prot[k])
+        return n_any, n_prot
