@@ -259,8 +259,8 @@ class Checker:
         spans = [self._span(doc, d) for d in chosen]
         if fprobs is not None:
             taken = {k for d in chosen for k in range(d.proposal.i, d.proposal.j)}
-            spans += [self._flag(doc, i, j, p, d) for i, j, p, d in
-                      flagged_runs(decisions, fprobs, self.models.flag_threshold, taken)]
+            at = self.models.flag_threshold if threshold is None else threshold  # one knob: span confidence
+            spans += [self._flag(doc, i, j, p, d) for i, j, p, d in flagged_runs(decisions, fprobs, at, taken)]
         details = {"model": self.model_name, "words": doc.n_words}
         if self.index is not None:
             score, spans = self._trace(doc, score, spans, details)
