@@ -121,3 +121,23 @@ def test_store_is_keyed_and_can_be_turned_off(monkeypatch):
 def test_static_features_are_rows_of_static_row(computed_lexicon):
     cands = computed_lexicon.candidates("stated")
     assert isinstance(static_features(cands), np.ndarray) and static_features(cands).shape[0] == len(cands)
+
+
+def test_may_find_is_false_only_when_lookup_finds_nothing(computed_lexicon):
+    th = computed_lexicon.thesaurus
+    rng = random.Random(3)
+    multi = [k for k in sorted(th.table) if " " in k]
+    words = sorted({w for k in multi for w in k.split(" ")})
+    phrases = rng.sample(multi, 300)
+    for k in rng.sample(multi, 600):  # keys with the head word inflected or replaced
+        w = k.split(" ")
+        for i in (0, len(w) - 1):
+            for form in (w[i] + "s", w[i] + "ed", w[i] + "ing", rng.choice(words)):
+                phrases.append(" ".join(w[:i] + [form] + w[i + 1:]))
+    phrases += [" ".join(rng.sample(words, n)) for n in (2, 3) for _ in range(300)]
+    rejected = 0
+    for p in phrases:
+        if not th.may_find(p):
+            rejected += 1
+            assert th.lookup(p) == (), p
+    assert rejected > 100

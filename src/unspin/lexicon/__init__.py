@@ -58,6 +58,7 @@ class Lexicon:
         """Load the per-machine store now (before a fork, so that workers share it)."""
         if self._store is not None:
             self._store.load()
+        self.thesaurus.may_find("a b")  # its key skeletons
 
     @classmethod
     @functools.lru_cache(maxsize=1)
@@ -89,8 +90,11 @@ class Lexicon:
         return out
 
     def _compute(self, phrase: str) -> tuple[Candidate, ...]:
-        found: dict[tuple[str, ...], Candidate] = {}
         n_words = phrase.count(" ") + 1
+        if n_words > 1 and phrase not in self.grammar and phrase not in self.phrase_table \
+                and (n_words > 3 or not self.thesaurus.may_find(phrase)):
+            return ()  # what the steps below would find: nothing (most multi-word phrases)
+        found: dict[tuple[str, ...], Candidate] = {}
         if n_words <= 3:
             for c in self.thesaurus.lookup(phrase):
                 found[c.words] = c

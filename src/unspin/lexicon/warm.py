@@ -4,13 +4,13 @@ Building a phrase's candidates (reverse-thesaurus lookups, lemminflect re-inflec
 their static features costs ~0.4 ms of one-time work per distinct phrase; a document has hundreds,
 so a fresh process spends its first hundreds of documents warming caches (and `scan --workers N`
 pays that N times). The store keeps, per lower-cased spun phrase, its candidate tuple (empty for a
-phrase with none), plus the Zipf frequency of the words seen, in one marshal file in the user's cache
-dir (`lm.causal.cache_dir`); static features are computed once per distinct stored candidate.
+phrase with none), the static features of its candidates, and the Zipf frequency of the words seen, in
+one marshal file in the user's cache dir (`lm.causal.cache_dir`).
 
 It is filled two ways: by runs (each process adds the phrases it had to compute, at exit) and by
 `python -m unspin.lexicon.warm` (seeds it with the most frequent English words and the multi-word
 thesaurus keys made of them). Its file name is a hash of everything the results depend on: the
-source of the lexicon code, the data files (size and mtime), the lemminflect and wordfreq versions,
+source of the lexicon and feature code, the data files (size and mtime), the lemminflect and wordfreq versions,
 Python's version; a change to any of them starts a new store. A missing,
 unreadable or read-only cache dir only costs speed. `UNSPIN_LEXICON_STORE=0` turns it off.
 
@@ -24,17 +24,16 @@ import hashlib
 import marshal
 import os
 import sys
-from array import array
 from pathlib import Path
 
 import numpy as np
 
 from .reverse import Candidate
 
-FORMAT = 2
+FORMAT = 3
 MAX_PHRASES = 400_000  # the store stops growing here; a new key starts from empty
 _SOURCES = ("lexicon/__init__.py", "lexicon/reverse.py", "lexicon/inflect.py", "lexicon/grammar.py",
-            "lexicon/frequency.py", "lexicon/warm.py")
+            "lexicon/frequency.py", "lexicon/warm.py", "features.py")
 _DATA = ("reverse_thesaurus.tsv.gz", "phrase_table.json")
 
 
@@ -74,10 +73,10 @@ def decode_line(line: str) -> Candidate:
 
 
 class Store:
-    """The file holds every distinct candidate once, as a line "words\tsources\tn_syn\tcount" (`lines`),
-    and per phrase the indices of its candidates in order (uint32 bytes; empty: no candidates), plus
-    word -> zipf. Loaded whole on first use (a marshal load); candidates are decoded per phrase on first
-    access, each distinct one once. What this process adds is written back by `flush` (at exit),
+    """The file holds every distinct candidate once, as a line "words\tsources\tn_syn\tcount" (`lines`)
+    with its row of static features (`rows`, float64 bytes), and per phrase the indices of its
+    candidates in order (uint32 bytes; empty: no candidates), plus word -> zipf. Loaded whole on first
+    use (a marshal load); candidates are decoded per phrase on first access, each distinct one once. What this process adds is written back by `flush` (at exit),
     merged under a lock with what other processes wrote meanwhile."""
 
     def __init__(self, path: Path | None):
@@ -87,18 +86,22 @@ class Store:
         self.zipf: dict[str, float] = {}
         self.new: dict[str, tuple[Candidate, ...]] = {}
         self.loaded = False
+        self.rows = np.zeros((0, 0))
         self._cands: list = []  # index -> Candidate, or None until first needed
-        self._rows: list = []  # index -> its static features row, or None
 
     def load(self) -> None:
         if self.loaded:
             return
         self.loaded = True
         data = self._read()
-        if data is not None:
-            self.lines, self.phrases, self.zipf = data
+        if data is not None and data[0]:
+            lines, rows, phrases, zipf = data
+            try:
+                self.rows = np.frombuffer(rows, dtype=np.float64).reshape(len(lines), -1)
+            except ValueError:  # a damaged file: start empty
+                return
+            self.lines, self.phrases, self.zipf = lines, phrases, zipf
             self._cands = [None] * len(self.lines)
-            self._rows = [None] * len(self.lines)
             from . import frequency
 
             frequency.KNOWN.update(self.zipf)
@@ -110,7 +113,7 @@ class Store:
             with open(self.path, "rb") as f:
                 data = marshal.load(f)
             if data.get("format") == FORMAT:
-                return data["lines"], data["phrases"], data["zipf"]
+                return data["lines"], data["rows"], data["phrases"], data["zipf"]
         except (OSError, ValueError, EOFError, TypeError, KeyError, AttributeError):
             pass
         return None
@@ -122,18 +125,14 @@ class Store:
             return None
         if not hit:
             return (), None
-        cands, rows = self._cands, self._rows
-        out, static = [], []
-        for i in array("I", hit):
+        cands, out = self._cands, []
+        index = np.frombuffer(hit, dtype=np.uint32)
+        for i in index.tolist():
             c = cands[i]
             if c is None:
-                from ..features import static_row
-
                 c = cands[i] = decode_line(self.lines[i])
-                rows[i] = static_row(c)
             out.append(c)
-            static.append(rows[i])
-        return tuple(out), np.array(static, dtype=float).reshape(len(out), len(static[0]))
+        return tuple(out), self.rows[index]
 
     def add(self, phrase: str, candidates: tuple[Candidate, ...]) -> None:
         if len(self.new) + len(self.phrases) < MAX_PHRASES:
@@ -143,6 +142,7 @@ class Store:
         """Merge what this process computed into the file; returns how many phrases it added."""
         if self.path is None or not self.new:
             return 0
+        from ..features import static_row
         from . import frequency
 
         new, self.new = self.new, {}
@@ -152,27 +152,31 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path.with_suffix(".lock"), "a") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
-                lines, phrases, zipf = self._read() or ([], {}, {})
+                lines, rows, phrases, zipf = self._read() or ([], b"", {}, {})
                 index = {line: i for i, line in enumerate(lines)}
+                new_rows = []
                 added = 0
                 for phrase, cands in new.items():
                     if phrase in phrases or len(phrases) >= MAX_PHRASES:
                         continue
-                    ids = array("I")
+                    ids = []
                     for c in cands:
                         line = encode_line(c)
                         i = index.get(line)
                         if i is None:
                             i = index[line] = len(lines)
                             lines.append(line)
+                            new_rows.append(static_row(c))
                         ids.append(i)
-                    phrases[phrase] = ids.tobytes()
+                    phrases[phrase] = np.array(ids, dtype=np.uint32).tobytes()
                     added += 1
+                if new_rows:  # as features.static_features converts them
+                    rows += np.array(new_rows, dtype=float).tobytes()
                 for w, v in frequency.computed().items():
                     zipf.setdefault(w, v)
                 tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
                 with open(tmp, "wb") as f:
-                    marshal.dump({"format": FORMAT, "lines": lines, "phrases": phrases, "zipf": zipf}, f)
+                    marshal.dump({"format": FORMAT, "lines": lines, "rows": rows, "phrases": phrases, "zipf": zipf}, f)
                 os.replace(tmp, self.path)
             return added
         except OSError:
@@ -224,7 +228,7 @@ def seed(n_words: int = 50_000, lexicon=None) -> tuple[int, float]:
         lex.candidates(p)
     flush_all()
     data = lex._store._read() if lex._store is not None else None
-    return (len(data[1]) if data else 0), time.perf_counter() - t0
+    return (len(data[2]) if data else 0), time.perf_counter() - t0
 
 
 if __name__ == "__main__":
