@@ -114,6 +114,8 @@ def test_store_is_keyed_and_can_be_turned_off(monkeypatch):
     monkeypatch.setenv("UNSPIN_LEXICON_STORE", "0")
     assert default_store(20) is None
     assert Lexicon()._store is None
+    monkeypatch.setenv("UNSPIN_LEXICON_STORE", "ro")
+    assert default_store(20).write is False
     monkeypatch.delenv("UNSPIN_LEXICON_STORE")
     assert Lexicon(phrase_table={})._store is None  # only the shipped tables are stored
 

@@ -12,7 +12,8 @@ It is filled two ways: by runs (each process adds the phrases it had to compute,
 thesaurus keys made of them). Its file name is a hash of everything the results depend on: the
 source of the lexicon and feature code, the data files (size and mtime), the lemminflect and wordfreq versions,
 Python's version; a change to any of them starts a new store. A missing,
-unreadable or read-only cache dir only costs speed. `UNSPIN_LEXICON_STORE=0` turns it off.
+unreadable or read-only cache dir only costs speed. `UNSPIN_LEXICON_STORE=0` turns it off, `=ro` reads
+it without adding to it (benchmarks).
 
 Entries are exact: the candidates are the same tuples in the same order, the features the same bits
 (tests/test_lexicon_store.py compares the stored path with the computed one).
@@ -79,8 +80,9 @@ class Store:
     use (a marshal load); candidates are decoded per phrase on first access, each distinct one once. What this process adds is written back by `flush` (at exit),
     merged under a lock with what other processes wrote meanwhile."""
 
-    def __init__(self, path: Path | None):
+    def __init__(self, path: Path | None, write: bool = True):
         self.path = path
+        self.write = write
         self.lines: list[str] = []
         self.phrases: dict[str, bytes] = {}
         self.zipf: dict[str, float] = {}
@@ -140,7 +142,8 @@ class Store:
 
     def flush(self) -> int:
         """Merge what this process computed into the file; returns how many phrases it added."""
-        if self.path is None or not self.new:
+        if self.path is None or not self.write or not self.new:
+            self.new = {}
             return 0
         from ..features import static_row
         from . import frequency
@@ -183,14 +186,15 @@ class Store:
             return 0  # a read-only cache dir only costs speed
 
 
-_STORES: dict[int, Store] = {}
+_STORES: dict[tuple, Store] = {}
 
 
 def default_store(max_candidates: int) -> Store | None:
     """The store of the default lexicon (None when turned off)."""
-    if os.environ.get("UNSPIN_LEXICON_STORE", "1") in ("0", "", "off", "false"):
+    mode = os.environ.get("UNSPIN_LEXICON_STORE", "1")
+    if mode in ("0", "", "off", "false"):
         return None
-    hit = _STORES.get(max_candidates)
+    hit = _STORES.get((max_candidates, mode))
     if hit is None:
         from ..lm.causal import cache_dir
 
@@ -198,7 +202,7 @@ def default_store(max_candidates: int) -> Store | None:
             path = cache_dir() / f"lexicon-v{FORMAT}-{store_key(max_candidates)}.marshal"
         except OSError:
             path = None
-        hit = _STORES[max_candidates] = Store(path)
+        hit = _STORES[(max_candidates, mode)] = Store(path, write=mode != "ro")
         atexit.register(hit.flush)
     return hit
 
