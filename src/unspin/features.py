@@ -94,13 +94,15 @@ _COL = {f: i for i, f in enumerate(FEATURES)}
 
 def static_features(candidates) -> np.ndarray:
     """The features of candidates that depend on the lexicon alone (computed once per spun phrase)."""
-    rows = []
-    for c in candidates:
-        th = c.sources & (MYTHES | WORDNET | MOBY)
-        rows.append((math.log1p(c.n_syn), bool(c.sources & MYTHES), bool(c.sources & WORDNET),
-                     bool(c.sources & MOBY), bool(c.sources & GRAMMAR), bool(c.sources & LEARNED),
-                     bin(th).count("1"), math.log1p(c.count), mean_zipf(c.words), len(c.words)))
-    return np.array(rows, dtype=float).reshape(len(candidates), len(STATIC))
+    return np.array([static_row(c) for c in candidates], dtype=float).reshape(len(candidates), len(STATIC))
+
+
+def static_row(c) -> tuple:
+    """One candidate's row of `static_features` (lexicon.warm keeps these per stored candidate)."""
+    th = c.sources & (MYTHES | WORDNET | MOBY)
+    return (math.log1p(c.n_syn), bool(c.sources & MYTHES), bool(c.sources & WORDNET), bool(c.sources & MOBY),
+            bool(c.sources & GRAMMAR), bool(c.sources & LEARNED), bin(th).count("1"), math.log1p(c.count),
+            mean_zipf(c.words), len(c.words))
 
 
 def candidate_features(p: Proposal, lm: list[float], vocab: DocVocabulary) -> np.ndarray:

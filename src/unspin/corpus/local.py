@@ -5,8 +5,9 @@ With one worker there is no process boundary: the driver checks the batches itse
 With several, the driver starts one clean process (spawn: the driver may already run pyarrow or tqdm
 threads, which fork does not copy safely). That process loads the checker once, freezes it out of the
 garbage collector's reach (`gc.freeze`), and forks the other workers, so every worker starts with the
-same loaded, warmed checker and shares its read-only pages copy-on-write instead of each loading a
-private copy; then it works as the first worker itself. (A neural scorer, whose torch thread pools
+same loaded, warmed checker (and the lexicon's per-machine store of phrase candidates, lexicon.warm)
+and shares its read-only pages copy-on-write instead of each loading a private copy; then it works as
+the first worker itself. Each worker adds the phrases it had to compute to that store when it ends. (A neural scorer, whose torch thread pools
 must not cross a fork, or an index, whose SQLite connection must not, is loaded by each worker after
 the fork instead.)
 
@@ -63,6 +64,7 @@ def _serve(check: CheckStep, tasks, results, parent: int) -> bool:
             results.cancel_join_thread()
             return False
         if task is None:
+            _save_lexicon()
             return True
         if task == ():
             continue
@@ -72,6 +74,14 @@ def _serve(check: CheckStep, tasks, results, parent: int) -> bool:
         except Exception:
             results.put((seq, None, traceback.format_exc()))
             return True
+
+
+def _save_lexicon() -> None:
+    """Add the phrases this worker had to compute to the per-machine lexicon store (a forked worker
+    leaves without running atexit handlers)."""
+    from ..lexicon.warm import flush_all
+
+    flush_all()
 
 
 def _forked_worker(k: int, check: CheckStep, tasks, results, alive: list) -> None:
@@ -87,7 +97,9 @@ def _first_worker(check: CheckStep, workers: int, tasks, results, alive: list) -
     os.setpgrp()  # one process group for all workers, so an abandoned run can end them at once
     _limit_threads()
     if check.model in PRELOAD_MODELS and check.index is None:
-        check.checker
+        lexicon = getattr(check.checker, "lexicon", None)
+        if lexicon is not None:
+            lexicon.preload()  # the per-machine lexicon store (lexicon.warm), shared by the workers
         gc.collect()
         gc.freeze()  # the loaded checker is never collected: keep the collector from writing to its pages
     fork = mp.get_context("fork")

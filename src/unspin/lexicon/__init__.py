@@ -47,6 +47,18 @@ class Lexicon:
         self.grammar = reverse_pairs()
         self._cache: dict[str, tuple[Candidate, ...]] = {}
         self._static: dict[str, object] = {}
+        # the per-machine store of these results (lexicon.warm): only for the shipped tables
+        self._store = None
+        if thesaurus is None and phrase_table is None:
+            from .warm import default_store
+
+            self._store = default_store(max_candidates)
+
+    def preload(self) -> None:
+        """Load the per-machine store now (before a fork, so that workers share it)."""
+        if self._store is not None:
+            self._store.load()
+        self.thesaurus.may_find("a b")  # its key skeletons
 
     @classmethod
     @functools.lru_cache(maxsize=1)
@@ -58,8 +70,31 @@ class Lexicon:
         hit = self._cache.get(phrase)
         if hit is not None:
             return hit
-        found: dict[tuple[str, ...], Candidate] = {}
+        store = self._store
+        if store is not None:
+            if not store.loaded:
+                store.load()
+            stored = store.get(phrase)
+            if stored is not None:
+                out, static = stored
+                if len(self._cache) < 200_000:
+                    self._cache[phrase] = out
+                    if out:
+                        self._static[phrase] = static
+                return out
+        out = self._compute(phrase)
+        if len(self._cache) < 200_000:
+            self._cache[phrase] = out
+        if store is not None:
+            store.add(phrase, out)
+        return out
+
+    def _compute(self, phrase: str) -> tuple[Candidate, ...]:
         n_words = phrase.count(" ") + 1
+        if n_words > 1 and phrase not in self.grammar and phrase not in self.phrase_table \
+                and (n_words > 3 or not self.thesaurus.may_find(phrase)):
+            return ()  # what the steps below would find: nothing (most multi-word phrases)
+        found: dict[tuple[str, ...], Candidate] = {}
         if n_words <= 3:
             for c in self.thesaurus.lookup(phrase):
                 found[c.words] = c
@@ -72,10 +107,7 @@ class Lexicon:
             old = found.get(w)
             found[w] = Candidate(w, (old.sources if old else 0) | LEARNED, old.n_syn if old else 1, count)
         found.pop(tuple(phrase.split(" ")), None)
-        out = tuple(sorted(found.values(), key=prior_rank, reverse=True)[: self.max_candidates])
-        if len(self._cache) < 200_000:
-            self._cache[phrase] = out
-        return out
+        return tuple(sorted(found.values(), key=prior_rank, reverse=True)[: self.max_candidates])
 
     def static(self, phrase: str, candidates: tuple[Candidate, ...]):
         """The lexicon-only features of `candidates(phrase)`, computed once."""

@@ -3,12 +3,26 @@ from __future__ import annotations
 
 import functools
 
+KNOWN: dict[str, float] = {}  # values wordfreq gave for these words before (lexicon.warm's store)
+_computed: dict[str, float] = {}
+
 
 @functools.lru_cache(maxsize=200_000)
 def zipf(word: str) -> float:
+    hit = KNOWN.get(word)
+    if hit is not None:
+        return hit
     from wordfreq import zipf_frequency
 
-    return zipf_frequency(word, "en")
+    hit = zipf_frequency(word, "en")
+    if len(_computed) < 200_000:
+        _computed[word] = hit
+    return hit
+
+
+def computed() -> dict[str, float]:
+    """The values this process asked wordfreq for (to store)."""
+    return _computed
 
 
 def is_common_lowercase(word: str) -> bool:

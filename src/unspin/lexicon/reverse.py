@@ -167,6 +167,24 @@ class ReverseThesaurus:
     def __contains__(self, phrase: str) -> bool:
         return phrase in self.table
 
+    @functools.cached_property
+    def _skeletons(self) -> tuple[frozenset, frozenset]:
+        """The multi-word keys without their first word (" b c") and without their last ("a b ")."""
+        tails, heads = set(), set()
+        for k in self.table:
+            if " " in k:
+                tails.add(k[k.find(" "):])
+                heads.add(k[: k.rfind(" ") + 1])
+        return frozenset(tails), frozenset(heads)
+
+    def may_find(self, phrase: str) -> bool:
+        """False only when `lookup(phrase)` is empty, decided without lemmatising: `lookup` reads the
+        phrase itself and the phrase with its first or last word replaced (by a lemma)."""
+        if " " not in phrase or phrase in self.table:
+            return True
+        tails, heads = self._skeletons
+        return phrase[phrase.find(" "):] in tails or phrase[: phrase.rfind(" ") + 1] in heads
+
     @functools.lru_cache(maxsize=100_000)
     def lookup(self, phrase: str) -> tuple[Candidate, ...]:
         """Originals for a lower-cased spun phrase, inflected like it."""
