@@ -4,7 +4,7 @@ import numpy as np
 
 from unspin.checker import Decision
 from unspin.flagging import choose_flag_threshold, flagged_runs
-from unspin.trees import PARAMS, ROUNDS, TreeEnsemble
+from unspin.trees import TreeEnsemble
 from unspin.lexicon.reverse import Candidate
 from unspin.propose import Proposal
 
@@ -13,18 +13,19 @@ def _decision(i, j):
     return Decision(Proposal(i, j, ("x",) * (j - i), (Candidate(("y",), 1, 1),)), 0, 0.5, np.zeros(1))
 
 
-def test_numpy_trees_predict_exactly_what_lightgbm_predicts():
+def test_trees_predict_through_the_c_api_exactly_what_lightgbm_predicts():
     import lightgbm
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(2000, 8))
     y = (x[:, 0] + x[:, 1] * x[:, 2] + rng.normal(size=2000) > 0).astype(float)
-    booster = lightgbm.train(PARAMS, lightgbm.Dataset(x, y), ROUNDS)
-    model = TreeEnsemble.from_dump(booster.dump_model(), [f"f{k}" for k in range(8)])
+    model = TreeEnsemble.fit(x, y, [f"f {k}" for k in range(8)])
+    booster = lightgbm.Booster(model_str=model.model_str)
     test = rng.normal(size=(300, 8))
     assert np.allclose(model.predict(test), booster.predict(test), atol=1e-12)
     again = TreeEnsemble.from_json(json.loads(json.dumps(model.to_json())))
     assert np.allclose(again.predict(test), booster.predict(test), atol=1e-12)
+    assert np.allclose(again.predict(test[:1]), booster.predict(test[:1]), atol=1e-12)
     assert model.predict(np.zeros((0, 8))).shape == (0,)
 
 
