@@ -17,3 +17,10 @@ def test_pack_a_window_equal_to_the_prefix_and_no_common_prefix():
     p = _pack([[4, 5], [6, 7]])  # no BOS and different first tokens: each first token is given, not scored
     assert p.tokens == [4, 5, 6, 7] and p.positions == [0, 1, 0, 1]
     assert p.targets == [(0, 5, 0), (2, 7, 1)]
+
+
+def test_first_fit_fills_rows_longest_first():
+    from unspin.lm.causal import _first_fit
+
+    assert _first_fit([30, 10, 40, 20, 0], 50) == [[2, 1], [0, 3]]
+    assert _first_fit([60], 50) == [[0]]  # a group longer than the width still gets its own row

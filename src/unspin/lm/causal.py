@@ -17,7 +17,7 @@ from typing import Sequence
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 BATCH = 64  # rows per forward pass of `sequence_logprobs`
 BATCH_TOKENS = 2048  # tokens per forward pass of `packed_logprobs`
-ROW = 64  # tokens per packed row (or the longest group's)
+ROW_MIN, ROW_MAX = 32, 128  # tokens per packed row (or the longest group's)
 HEAD_CHUNK = 512  # positions per full-vocabulary logits block
 LEFT, RIGHT = 6, 3  # context tokens around a candidate: the cost of every window is paid per candidate
 
@@ -143,26 +143,18 @@ class CausalScorer:
 
     def packed_logprobs(self, groups: list[list[list[int]]]) -> list[list[float]]:
         """For each group of token sequences, the log-probability of each sequence (its first token given).
-        A group's sequences share one prefix (`_pack`); groups are packed side by side into rows of
-        `ROW` tokens (first fit, longest first), each attending only to itself, so hardly any padding
-        is run."""
+        A group's sequences share one prefix (`_pack`); groups are packed side by side into rows (first
+        fit, longest first; the width that leaves the least padding), each attending only to itself."""
         torch = self.torch
         packs = [_pack(g) for g in groups]
         out: list[list[float]] = [[0.0] * len(g) for g in groups]
-        width = max([ROW] + [len(p.tokens) for p in packs])
-        rows: list[list[int]] = []
-        free: list[int] = []
-        for g in sorted(range(len(packs)), key=lambda g: -len(packs[g].tokens)):
-            m = len(packs[g].tokens)
-            if not m:
-                continue
-            r = next((r for r, f in enumerate(free) if f >= m), None)
-            if r is None:
-                rows.append([])
-                free.append(width)
-                r = len(rows) - 1
-            rows[r].append(g)
-            free[r] -= m
+        lengths = [len(p.tokens) for p in packs]
+        longest = max(lengths, default=0)
+        if not longest:
+            return out
+        # the row width that runs the fewest tokens (attention's cost grows with the width: a small penalty)
+        width, rows = min(((w, _first_fit(lengths, w)) for w in range(max(ROW_MIN, longest), max(ROW_MAX, longest) + 1, 4)),
+                          key=lambda wr: len(wr[1]) * wr[0] * (1 + wr[0] / 3000))
         per_pass = max(1, BATCH_TOKENS // width)
         with torch.inference_mode():
             for b in range(0, len(rows), per_pass):
@@ -272,6 +264,24 @@ class _Packed:
 
     def __init__(self, tokens, positions, segments, targets):
         self.tokens, self.positions, self.segments, self.targets = tokens, positions, segments, targets
+
+
+def _first_fit(lengths: list[int], width: int) -> list[list[int]]:
+    """Bin packing, first fit decreasing: the indices of `lengths` in each row of `width`."""
+    rows: list[list[int]] = []
+    free: list[int] = []
+    for g in sorted(range(len(lengths)), key=lambda g: -lengths[g]):
+        m = lengths[g]
+        if not m:
+            continue
+        r = next((r for r, f in enumerate(free) if f >= m), None)
+        if r is None:
+            rows.append([])
+            free.append(width)
+            r = len(rows) - 1
+        rows[r].append(g)
+        free[r] -= m
+    return rows
 
 
 def _pack(seqs: list[list[int]]) -> _Packed:
