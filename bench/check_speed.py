@@ -4,9 +4,9 @@
 
 Each scorer runs in its own subprocess (so peak RSS is its own). Figures are words/s over every spun and
 original text of dev_pairs.jsonl plus the first 100 clean_news texts, on a cold process (first pass:
-lexicon caches empty) and a warm second pass, next to a baseline measured in the same run: the
-tokenizer + protection stage alone (the floor any checker pays). Words per CPU-second (process time)
-are less sensitive to other load on the machine than words per second. Cold start: wall time of
+lexicon caches empty) and a warm second pass (also per CPU-second of the process, all threads: a figure
+less sensitive to other jobs on a shared machine), next to a baseline measured in the same run: the
+tokenizer + protection stage alone (the floor any checker pays). Cold start: wall time of
 `unspin check examples/spun_article.txt` next to `python -c "import unspin"`.
 """
 from __future__ import annotations
@@ -46,19 +46,27 @@ def worker(model: str, data: Path, limit: int | None = None) -> dict:
         checker.check("warm the model up: the minister stated.")
         run = checker.check
     load = time.perf_counter() - t0
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0 = time.perf_counter(), cpu_s()
     for t in docs:
         run(t)
-    cold, cold_cpu = time.perf_counter() - t0, time.process_time() - c0
-    t0, c0 = time.perf_counter(), time.process_time()
+    cold, cold_cpu = time.perf_counter() - t0, cpu_s() - c0
+    t0, c0 = time.perf_counter(), cpu_s()
     for t in docs:
         run(t)
-    warm, warm_cpu = time.perf_counter() - t0, time.process_time() - c0
+    warm, warm_cpu = time.perf_counter() - t0, cpu_s() - c0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"model": model, "docs": len(docs), "words": n_words, "load_s": round(load, 2),
             "words_per_s_first_pass": round(n_words / cold), "words_per_s_second_pass": round(n_words / warm),
             "words_per_cpu_s_first_pass": round(n_words / cold_cpu), "words_per_cpu_s_second_pass": round(n_words / warm_cpu),
-            "peak_rss_mb": round(rss)}
+            "peak_rss_mb": round(rss), "load_avg_1min": round(os.getloadavg()[0], 2)}
+
+
+def cpu_s() -> float:
+    """CPU seconds of this process, all threads (less sensitive than wall time to other jobs on the machine)."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def cold_start(repeat: int = 3) -> dict:

@@ -44,3 +44,38 @@ def test_neural_checker_report_contract(spun_text):
     for s in report.spans:
         assert spun_text[s.start : s.end] == s.text
     assert report.restored.count('"We will not change the law,"') == 1
+
+
+QUERIES = [  # multi-token and multi-word candidates, punctuation, a candidate that extends another, no right context
+    (["The", "National", "Weather", "Service"], [("stated",), ("said",), ("declared",)], [".", "Isolated", "storms"]),
+    (["officials", "said", "hundreds", "of"], [("individuals",), ("people",), ("persons", "of", "interest")], [",", "according", "to"]),
+    (["(", "Reuters", ")", "-", "The", "minister"], [("said",), ("said", "that")], ["the", "law"]),
+    (["he"], [("said",)], []),
+    ([], [("Officials",), ("Authorities",)], ["mentioned", "masses"]),
+    (["a", "$", "5"], [("billion",), ("bn",)], ["deal", "“", "today"]),
+]
+
+
+def test_packed_scores_equal_the_straightforward_computation(scorer):
+    """`score_batch` shares each query's left context and packs queries side by side; its scores must be
+    those of running every window on its own (`sequence_logprobs`), to float32 rounding (seen: < 1e-4)."""
+    packed = scorer.score_batch(QUERIES)
+    texts, _ = scorer.windows(QUERIES)
+    plain = scorer.sequence_logprobs(texts)
+    assert [len(p) for p in packed] == [len(c) for _, c, _ in QUERIES]
+    assert [v for p in packed for v in p] == pytest.approx(plain, abs=1e-3)
+    for q, p in zip(QUERIES, packed):  # and packing a query with others does not change its scores
+        assert scorer.score(*q) == pytest.approx(p, abs=1e-3)
+
+
+def test_a_model_that_cannot_take_packed_rows_scores_window_by_window(scorer, monkeypatch):
+    from unspin.lm.causal import CausalScorer
+
+    def flat(scores):
+        return [v for s in scores for v in s]
+
+    packed = flat(scorer.score_batch(QUERIES[:2]))
+    monkeypatch.setattr(CausalScorer, "_run_rows", lambda *a, **k: (_ for _ in ()).throw(TypeError("no 4D masks")))
+    fallback = CausalScorer(scorer.model, scorer.tok, "test")
+    assert not fallback._packed
+    assert flat(fallback.score_batch(QUERIES[:2])) == pytest.approx(packed, abs=1e-3)
