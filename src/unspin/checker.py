@@ -225,7 +225,9 @@ class Checker:
         if m.restore is None or not decisions:
             return self.select(decisions, threshold), None
         rows = flag_rows(doc, decisions, base)
-        restore = m.restore.predict(rows)
+        free = np.array([not d.proposal.locked for d in decisions], dtype=bool)
+        restore = np.zeros(len(decisions))  # locked proposals are never restored: not worth a prediction
+        restore[free] = m.restore.predict(rows[free])
         redecided = [Decision(d.proposal, d.candidate, float(p), d.features) for d, p in zip(decisions, restore)]
         chosen = self.select(redecided, m.restore_threshold if threshold is None else threshold)
         return chosen, m.flag.predict(rows)
