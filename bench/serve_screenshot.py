@@ -78,7 +78,10 @@ def main() -> None:
             page.screenshot(path=str(args.out), full_page=args.full_page)
             print(f"{args.out}: {n} spans flagged", file=sys.stderr)
             if args.diff_out:
-                page.click("#diff-toggle")
+                page.focus("#diff-toggle")
+                page.keyboard.press("Enter")
+                page.wait_for_function("() => document.getElementById('diff-toggle').getAttribute('aria-pressed') === 'true'")
+                page.wait_for_selector("#diff", state="visible")
                 page.screenshot(path=str(args.diff_out), full_page=args.full_page)
             browser.close()
     finally:
