@@ -26,12 +26,11 @@ def flag_rows(doc, decisions, doc_feats: np.ndarray) -> np.ndarray:
     it sits, and the document's features."""
     if not decisions:
         return np.zeros((0, 0))
-    rows = []
-    for d in decisions:
-        prot = doc.tokens[d.proposal.i].protected
-        rows.append(np.concatenate([d.features, [d.prob, d.proposal.j - d.proposal.i, prot == "quote",
-                                                 prot == "entity"], doc_feats]))
-    return np.vstack(rows)
+    prot = [doc.tokens[d.proposal.i].protected for d in decisions]
+    extra = np.array([(d.prob, d.proposal.j - d.proposal.i, p == "quote", p == "entity")
+                      for d, p in zip(decisions, prot)], dtype=float)
+    return np.hstack([np.vstack([d.features for d in decisions]), extra,
+                      np.broadcast_to(doc_feats, (len(decisions), len(doc_feats)))])
 
 
 def flagged_runs(decisions, probs: np.ndarray, threshold: float, taken: set[int]) -> list[tuple[int, int, float, object]]:
