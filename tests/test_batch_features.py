@@ -11,7 +11,7 @@ import pytest
 
 pocketsphinx = pytest.importorskip("pocketsphinx")
 
-from unspin.checker import Checker, Decision
+from unspin.checker import Checker, Decision, best_per_proposal, rescoring_targets
 from unspin.features import DocVocabulary, candidate_features, lm_queries
 from unspin.lm.ngram import LOG_BASE, OOV_LOGP, NgramScorer
 from unspin.propose import propose
@@ -59,24 +59,11 @@ def reference_decisions(checker: Checker, ref: ReferenceNgram, doc):
         first.append(Decision(p, b, float(pp[b]), f[b]))
     chosen = checker.select(first, models.span_threshold)
     if chosen:
-        restored = {d.proposal.i: (d.proposal.j, d.proposal.candidates[d.candidate].words) for d in chosen}
-        near, inside = set(), set()
-        for d in chosen:
-            near.update(range(d.proposal.i - 2, d.proposal.j + 2))
-            inside.update(range(d.proposal.i, d.proposal.j))
-        redo = [k for k, p in enumerate(proposals)
-                if (p.i in near or p.j - 1 in near) and inside.isdisjoint(range(p.i, p.j))]
+        restored, redo = rescoring_targets(chosen, proposals)
         lm = ref.score_batch(lm_queries(doc, [proposals[k] for k in redo], restored))
         for k, s in zip(redo, lm):
             feats[k] = candidate_features(proposals[k], s, vocab)
-    probs = models.span.predict_proba(np.vstack(feats))
-    out, k = [], 0
-    for p, f in zip(proposals, feats):
-        pp = probs[k : k + len(f)]
-        best = int(np.argmax(pp))
-        out.append(Decision(p, best, float(pp[best]), f[best]))
-        k += len(f)
-    return out
+    return best_per_proposal(proposals, feats, models.span.predict_proba(np.vstack(feats)))
 
 
 def rewrite(text: str, every: int, seed: int) -> str:

@@ -136,13 +136,7 @@ class Checker:
         chosen = self.select(first, models.span_threshold)
         if not chosen:
             return rows
-        restored = {d.proposal.i: (d.proposal.j, d.proposal.candidates[d.candidate].words) for d in chosen}
-        near, inside = set(), set()
-        for d in chosen:
-            near.update(range(d.proposal.i - 2, d.proposal.j + 2))
-            inside.update(range(d.proposal.i, d.proposal.j))
-        redo = [k for k, p in enumerate(proposals)
-                if (p.i in near or p.j - 1 in near) and inside.isdisjoint(range(p.i, p.j))]
+        restored, redo = rescoring_targets(chosen, proposals)
         if not redo:
             return rows
         again, again_starts = self.featurizer.features(dw, [proposals[k] for k in redo], restored)
@@ -177,14 +171,7 @@ class Checker:
         proposals, feats = self.featurize(doc)
         if not proposals:
             return []
-        probs = self.models.span.predict_proba(np.vstack(feats))
-        out, k = [], 0
-        for p, f in zip(proposals, feats):
-            pp = probs[k : k + len(f)]
-            best = int(np.argmax(pp))
-            out.append(Decision(p, best, float(pp[best]), f[best]))
-            k += len(f)
-        return out
+        return best_per_proposal(proposals, feats, self.models.span.predict_proba(np.vstack(feats)))
 
     def select(self, decisions: list[Decision], threshold: float | None = None) -> list[Decision]:
         """Non-overlapping restorations above the threshold, most probable first (never locked ones)."""
@@ -307,6 +294,30 @@ class Checker:
         if d.proposal.locked:
             evidence["locked"] = doc.tokens[i].protected
         return Span(start, end, text, text, prob, evidence)
+
+
+def rescoring_targets(chosen: list[Decision], proposals: list[Proposal]):
+    """For the second decoding pass: the restorations as {first token: (end, original words)}, and the
+    indices of the proposals near one of them (two tokens either side) that do not overlap any."""
+    restored = {d.proposal.i: (d.proposal.j, d.proposal.candidates[d.candidate].words) for d in chosen}
+    near, inside = set(), set()
+    for d in chosen:
+        near.update(range(d.proposal.i - 2, d.proposal.j + 2))
+        inside.update(range(d.proposal.i, d.proposal.j))
+    redo = [k for k, p in enumerate(proposals)
+            if (p.i in near or p.j - 1 in near) and inside.isdisjoint(range(p.i, p.j))]
+    return restored, redo
+
+
+def best_per_proposal(proposals: list[Proposal], feats: list[np.ndarray], probs: np.ndarray) -> list[Decision]:
+    """Each proposal's most probable candidate; `probs` holds every proposal's candidates in order."""
+    out, k = [], 0
+    for p, f in zip(proposals, feats):
+        pp = probs[k : k + len(f)]
+        best = int(np.argmax(pp))
+        out.append(Decision(p, best, float(pp[best]), f[best]))
+        k += len(f)
+    return out
 
 
 def flag_summary(doc: Document, flag_probs: np.ndarray | None, threshold: float) -> np.ndarray:

@@ -35,4 +35,4 @@ _lm = _import()
 getAllLemmas = _lm.getAllLemmas
 getAllInflections = _lm.getAllInflections
 getInflection = _lm.getInflection
-from lemminflect.core.LexicalUtils import pennTagAlts, tagToUPos, uposToTags
+from lemminflect.core.LexicalUtils import pennTagAlts, tagToUPos, uposToTags  # noqa: F401 (re-exported for reverse.py)
