@@ -191,7 +191,7 @@ class Checker:
 
     def doc_features(self, doc: Document, decisions: list[Decision], chosen: list[Decision]) -> np.ndarray:
         n_words = max(doc.n_words, 1)
-        n_free = max(sum(b - a for a, b in free_runs(doc)), 1)
+        n_free = n_free_words(doc)
         probs = sorted((d.prob for d in decisions), reverse=True)
         top5 = (probs + [0.0] * 5)[:5]
         return np.array([
@@ -320,8 +320,13 @@ def best_per_proposal(proposals: list[Proposal], feats: list[np.ndarray], probs:
     return out
 
 
+def n_free_words(doc: Document) -> int:
+    """Words outside protected regions (at least 1: a denominator)."""
+    return max(sum(b - a for a, b in free_runs(doc)), 1)
+
+
 def flag_summary(doc: Document, flag_probs: np.ndarray | None, threshold: float) -> np.ndarray:
-    n_free = max(sum(b - a for a, b in free_runs(doc)), 1)
+    n_free = n_free_words(doc)
     if flag_probs is None or len(flag_probs) == 0:
         return np.zeros(2)
     return np.array([flag_probs.sum() / n_free, (flag_probs >= threshold).sum() / n_free])

@@ -61,6 +61,15 @@ def flagged_runs(decisions, probs: np.ndarray, threshold: float, taken: set[int]
     return out
 
 
+def flagged_tokens(spans: list[tuple[int, int]], probs: np.ndarray, threshold: float) -> set[int]:
+    """Indices of the tokens covered by a proposal whose flag probability reaches the threshold."""
+    flagged: set[int] = set()
+    for (i, j), p in zip(spans, probs):
+        if p >= threshold:
+            flagged.update(range(i, j))
+    return flagged
+
+
 def choose_flag_threshold(probs_by_doc, labels_by_doc, spans_by_doc, clean_tokens: int, clean_flagged_at,
                           max_clean_share: float = 0.002) -> float:
     """The threshold that maximises token F1 on the real spun training documents, flagging at most
@@ -69,10 +78,7 @@ def choose_flag_threshold(probs_by_doc, labels_by_doc, spans_by_doc, clean_token
     for t in np.arange(0.1, 0.8, 0.025):
         fs = fk = gold = 0
         for probs, labels, spans in zip(probs_by_doc, labels_by_doc, spans_by_doc):
-            flagged = set()
-            for (i, j), p in zip(spans, probs):
-                if p >= t:
-                    flagged.update(range(i, j))
+            flagged = flagged_tokens(spans, probs, t)
             for k, lab in enumerate(labels):
                 if lab == "sub":
                     gold += 1

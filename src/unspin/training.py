@@ -13,7 +13,7 @@ import numpy as np
 
 from .alignment import align_pair
 from .checker import DOC_FEATURES, FLAG_DOC_FEATURES, Checker, Decision, flag_summary
-from .flagging import choose_flag_threshold, flag_names, flag_rows
+from .flagging import choose_flag_threshold, flag_names, flag_rows, flagged_tokens
 from .trees import TreeEnsemble
 from .features import FEATURES, NEURAL_FEATURES
 from .models import Logistic, Models
@@ -28,7 +28,7 @@ class DocExamples:
     labels: list  # per proposal: (n_cands,) 1/0, or None where the tokens are excluded
     spun: int  # document label
     token_labels: list | None = None  # per token "sub", "keep" or None (excluded); None for negatives
-    synthetic: bool = False  # made by the reference spinner: teaches the document model only
+    synthetic: bool = False  # made by the reference spinner: never teaches the span model
 
 
 def gold_targets(spun_text: str, orig_text: str):
@@ -218,14 +218,7 @@ def fit_second_stage(checker, examples, decided, base, span_names, fold_of) -> S
     clean_tokens = sum(len(examples[i].doc.tokens) for i in clean)
 
     def clean_flagged_at(t):
-        total = 0
-        for i in clean:
-            flagged = set()
-            for (a, b), p in zip(spans[i], flag_probs[i]):
-                if p >= t:
-                    flagged.update(range(a, b))
-            total += len(flagged)
-        return total
+        return sum(len(flagged_tokens(spans[i], flag_probs[i], t)) for i in clean)
 
     flag_threshold = choose_flag_threshold([flag_probs[i] for i in real_spun],
                                            [examples[i].token_labels for i in real_spun],
