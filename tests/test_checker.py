@@ -87,3 +87,14 @@ def test_logistic_model_is_calibrated_on_its_own_distribution():
         assert abs(y[sel].mean() - q[sel].mean()) < 0.03
     back = Logistic.from_json(json.loads(json.dumps(m.to_json())))
     assert np.allclose(back.predict_proba(x[:10]), q[:10])
+
+
+def test_a_restoration_needs_the_flag_models_gate_too(checker, spun_text):
+    import dataclasses
+
+    from unspin.checker import Checker
+
+    assert any(s.original != s.text for s in checker.check(spun_text).spans)
+    gated = Checker("ngram", lexicon=checker.lexicon, models=dataclasses.replace(checker.models, restore_flag_gate=1.01))
+    spans = gated.check(spun_text).spans
+    assert spans and all(s.original == s.text for s in spans)  # still flagged, nothing restored

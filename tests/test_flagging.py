@@ -45,3 +45,37 @@ def test_flag_threshold_maximises_f1_within_the_clean_budget():
     assert 0.3 < t <= 0.6  # both swapped tokens, no kept one
     strict = choose_flag_threshold(probs, labels, spans, 1000, clean_flagged_at=lambda t: 10 if t < 0.7 else 0)
     assert strict >= 0.7  # flagging 1% of clean tokens is over the budget below 0.7
+
+
+def test_decision_labels_tell_a_wrong_guess_for_a_swapped_word_from_damage():
+    from types import SimpleNamespace
+
+    from unspin.training import NOT_SWAPPED, RIGHT, RIGHT_NOT_BEST, SWAPPED_NO_RIGHT, decision_label
+
+    ex = SimpleNamespace(token_labels=["keep", "sub", "sub", None, "keep"])
+    p = lambda i, j: Proposal(i, j, ("x",) * (j - i), (Candidate(("y",), 1, 1), Candidate(("z",), 1, 1)))
+    assert decision_label(ex, p(1, 2), np.array([1.0, 0.0]), best=0) == RIGHT
+    assert decision_label(ex, p(1, 2), np.array([1.0, 0.0]), best=1) == RIGHT_NOT_BEST
+    assert decision_label(ex, p(1, 3), np.array([0.0, 0.0]), best=0) == SWAPPED_NO_RIGHT
+    assert decision_label(ex, p(2, 4), np.array([0.0, 0.0]), best=0) == SWAPPED_NO_RIGHT  # excluded tokens ignored
+    assert decision_label(ex, p(0, 2), np.array([0.0, 0.0]), best=0) == NOT_SWAPPED  # a kept word would change
+    assert decision_label(SimpleNamespace(token_labels=None), p(0, 1), np.array([0.0, 0.0]), 0) == NOT_SWAPPED
+
+
+def test_restorations_need_the_flag_gate_when_only_the_flag_model_tells_damage_apart():
+    from types import SimpleNamespace
+
+    from unspin.checker import Checker
+    from unspin.training import NOT_SWAPPED, RIGHT, SWAPPED_NO_RIGHT, choose_restore_thresholds
+
+    # One spun document: 3 right guesses, 3 wrong guesses for swapped words, 3 changes to kept words, all
+    # with the same restore probability; only the flag probability separates the kept words.
+    labels = [RIGHT] * 3 + [SWAPPED_NO_RIGHT] * 3 + [NOT_SWAPPED] * 3
+    dec = [(_decision(k, k + 1), y) for k, y in enumerate(labels)]
+    restore = np.full(9, 0.8)
+    flag = np.array([0.9] * 6 + [0.2] * 3)
+    spun = SimpleNamespace(spun=1, synthetic=False, doc=SimpleNamespace(n_words=9))
+    clean = SimpleNamespace(spun=0, synthetic=False, doc=SimpleNamespace(n_words=10_000))
+    checker = Checker("ngram", models=False)
+    t, gate = choose_restore_thresholds(checker, [spun, clean], [dec, []], [restore, np.zeros(0)], [flag, np.zeros(0)])
+    assert t <= 0.8 and 0.2 < gate <= 0.9  # restore the six flagged ones (3 right, 3 harmless), not the others

@@ -213,11 +213,14 @@ class Checker:
             return self.select(decisions, threshold), None
         rows = flag_rows(doc, decisions, base)
         free = np.array([not d.proposal.locked for d in decisions], dtype=bool)
+        flag = m.flag.predict(rows)
+        free &= flag >= m.restore_flag_gate
         restore = np.zeros(len(decisions))  # locked proposals are never restored: not worth a prediction
-        restore[free] = m.restore.predict(rows[free])
+        if free.any():
+            restore[free] = m.restore.predict(rows[free])
         redecided = [Decision(d.proposal, d.candidate, float(p), d.features) for d, p in zip(decisions, restore)]
         chosen = self.select(redecided, m.restore_threshold if threshold is None else threshold)
-        return chosen, m.flag.predict(rows)
+        return chosen, flag
 
     def doc_vector(self, doc: Document, base: np.ndarray, flag_probs: np.ndarray | None) -> np.ndarray:
         """The document model's input: `doc_features`, and with a flag model the mass and share of

@@ -58,6 +58,7 @@ class Models:
     flag_threshold: float = 0.5
     restore: "TreeEnsemble | None" = None
     restore_threshold: float = 0.5
+    restore_flag_gate: float = 0.0  # the flag probability a restoration also needs
 
     def to_json(self) -> dict:
         d = {"span": self.span.to_json(), "doc": self.doc.to_json(), "span_threshold": self.span_threshold,
@@ -65,7 +66,8 @@ class Models:
         if self.flag is not None:
             d.update(flag=self.flag.to_json(), flag_threshold=self.flag_threshold)
         if self.restore is not None:
-            d.update(restore=self.restore.to_json(), restore_threshold=self.restore_threshold)
+            d.update(restore=self.restore.to_json(), restore_threshold=self.restore_threshold,
+                     restore_flag_gate=self.restore_flag_gate)
         return d
 
     def save(self, path: str | Path) -> None:
@@ -82,7 +84,7 @@ class Models:
         restore = TreeEnsemble.from_json(d["restore"]) if "restore" in d else None
         return cls(Logistic.from_json(d["span"]), Logistic.from_json(d["doc"]), d["span_threshold"],
                    d["doc_threshold"], d.get("meta", {}), flag, d.get("flag_threshold", 0.5), restore,
-                   d.get("restore_threshold", 0.5))
+                   d.get("restore_threshold", 0.5), d.get("restore_flag_gate", 0.0))
 
     @classmethod
     def shipped(cls, scorer: str) -> "Models":
