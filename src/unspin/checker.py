@@ -41,6 +41,10 @@ class Decision:
     prob: float
     features: np.ndarray
 
+    def with_prob(self, prob: float) -> "Decision":
+        """The same choice judged again (by the second stage)."""
+        return Decision(self.proposal, self.candidate, float(prob), self.features)
+
 
 def looks_english(doc: Document) -> bool:
     words = [t.lower for t in doc.tokens if t.is_word and t.protected is None and t.text.isalpha() and len(t.text) > 2]
@@ -218,7 +222,7 @@ class Checker:
         restore = np.zeros(len(decisions))  # locked proposals are never restored: not worth a prediction
         if free.any():
             restore[free] = m.restore.predict(rows[free])
-        redecided = [Decision(d.proposal, d.candidate, float(p), d.features) for d, p in zip(decisions, restore)]
+        redecided = [d.with_prob(p) for d, p in zip(decisions, restore)]
         chosen = self.select(redecided, m.restore_threshold if threshold is None else threshold)
         return chosen, flag
 

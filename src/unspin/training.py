@@ -149,7 +149,7 @@ def choose_restore_thresholds(checker: Checker, examples, decided: list[list], r
     (harmless to leave) from an unswapped one (damage)."""
     best = (0.5, 0.0, -np.inf)
     for gate in FLAG_GATES:
-        redecided = [[(Decision(d.proposal, d.candidate, float(p) if f >= gate else 0.0, d.features), y)
+        redecided = [[(d.with_prob(p if f >= gate else 0.0), y)
                       for (d, y), p, f in zip(dec, rp, fp)]
                      for dec, rp, fp in zip(decided, restore_probs, flag_probs)]
         t, v = _best_threshold(checker, examples, redecided, RESTORE_GAIN)
