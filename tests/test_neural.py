@@ -46,6 +46,24 @@ def test_neural_checker_report_contract(spun_text):
     assert report.restored.count('"We will not change the law,"') == 1
 
 
+
+def test_the_cascade_sends_only_plausible_proposals_to_the_lm_but_keeps_every_proposal(spun_text):
+    """The flag model reads every proposal; the LM scores only those the n-gram stage finds plausible."""
+    from unspin.checker import PRUNE_BELOW, Checker
+    from unspin.features import NEURAL_FEATURES
+
+    neural = Checker("smollm2")
+    doc = neural.analyze(spun_text)
+    proposals, feats = neural.featurize(doc)
+    ngram_proposals, ngram_feats = Checker("ngram").featurize(doc)
+    assert [(p.i, p.j) for p in proposals] == [(p.i, p.j) for p in ngram_proposals]
+    scored = [f[0, -1] == 1.0 for f in feats]
+    plausible = [neural.prune_models.span.predict_proba(f).max() >= PRUNE_BELOW for f in ngram_feats]
+    assert scored == plausible and any(scored) and not all(scored)
+    for f, s in zip(feats, scored):
+        assert s or not f[:, -len(NEURAL_FEATURES):].any()  # unscored: the neural columns are all 0
+
+
 QUERIES = [  # multi-token and multi-word candidates, punctuation, a candidate that extends another, no right context
     (["The", "National", "Weather", "Service"], [("stated",), ("said",), ("declared",)], [".", "Isolated", "storms"]),
     (["officials", "said", "hundreds", "of"], [("individuals",), ("people",), ("persons", "of", "interest")], [",", "according", "to"]),

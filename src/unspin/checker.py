@@ -9,7 +9,7 @@ import numpy as np
 
 from .batch_features import NgramFeaturizer
 from .document import Document
-from .features import FEATURES, lm_queries, neural_features, surface
+from .features import FEATURES, lm_queries, neural_features, surface, unscored_features
 from .flagging import flag_rows, flagged_runs
 from .lexicon import Lexicon
 from .lexicon.frequency import zipf
@@ -109,18 +109,18 @@ class Checker:
         feats = [rows[a:b] for a, b in zip(starts[:-1].tolist(), starts[1:].tolist())]
         if self.scorer is self.ngram:
             return proposals, feats
-        probs = [self.prune_models.span.predict_proba(f) for f in feats]
-        kept_p, kept_f = [], []
-        for p, f, pp in zip(proposals, feats, probs):
-            if pp.max() < PRUNE_BELOW:
-                continue
+        # Every proposal keeps its best few candidates and its n-gram evidence (the second stage flags
+        # from it); only those the n-gram stage finds plausible are scored by the neural LM.
+        kept_p, kept_f, scored = [], [], []
+        for p, f in zip(proposals, feats):
+            pp = self.prune_models.span.predict_proba(f)
             top = np.argsort(-pp)[:PRUNE_TOP]
             kept_p.append(Proposal(p.i, p.j, p.spun, tuple(p.candidates[k] for k in top), p.static[top], p.locked))
             kept_f.append(f[top])
-        if not kept_p:
-            return [], []
-        nn = self.scorer.score_batch(lm_queries(doc, kept_p))
-        return kept_p, [np.hstack([f, neural_features(s)]) for f, s in zip(kept_f, nn)]
+            scored.append(pp.max() >= PRUNE_BELOW)
+        nn = iter(self.scorer.score_batch(lm_queries(doc, [p for p, s in zip(kept_p, scored) if s])))
+        return kept_p, [np.hstack([f, neural_features(next(nn))]) if s else np.hstack([f, unscored_features(len(f))])
+                        for f, s in zip(kept_f, scored)]
 
     def _ngram_stage(self, dw, proposals: list[Proposal], two_pass: bool = True):
         """Feature rows of every candidate of every proposal, and where each proposal's rows start."""

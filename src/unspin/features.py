@@ -147,7 +147,7 @@ def lm_queries(doc: Document, proposals: list[Proposal], restored=None):
     return queries
 
 
-NEURAL_FEATURES = ["nn_delta", "nn_best", "nn_margin"]
+NEURAL_FEATURES = ["nn_delta", "nn_best", "nn_margin", "nn_scored"]
 
 
 def neural_features(lm: list[float]) -> np.ndarray:
@@ -155,4 +155,9 @@ def neural_features(lm: list[float]) -> np.ndarray:
     best = cand.max()
     second = np.sort(cand)[-2] if len(cand) > 1 else spun_lp
     return np.stack([cand - spun_lp, (cand == best).astype(float),
-                     np.where(cand == best, cand - second, cand - best)], axis=1)
+                     np.where(cand == best, cand - second, cand - best), np.ones(len(cand))], axis=1)
+
+
+def unscored_features(n: int) -> np.ndarray:
+    """The neural columns of a proposal the cascade did not send to the LM (`nn_scored` = 0)."""
+    return np.zeros((n, len(NEURAL_FEATURES)))
