@@ -154,10 +154,12 @@ class Checker:
         n = np.diff(starts)
         hits = np.flatnonzero(probs == np.repeat(top, n))
         owner = np.repeat(np.arange(len(n)), n)[hits]
-        _, first = np.unique(owner, return_index=True)
-        best = hits[first]
-        keep = range(len(proposals)) if at_least is None else np.flatnonzero(top >= at_least).tolist()
-        return [Decision(proposals[k], int(best[k] - seg[k]), float(probs[best[k]]), rows[best[k]]) for k in keep]
+        best = hits[np.flatnonzero(np.diff(owner, prepend=-1))]  # owners ascend: each one's first hit
+        if at_least is not None:
+            keep = np.flatnonzero(top >= at_least)
+            best, seg = best[keep], seg[keep]
+            proposals = [proposals[k] for k in keep.tolist()]
+        return list(map(Decision, proposals, (best - seg).tolist(), probs[best].tolist(), rows[best]))
 
     def decisions(self, doc: Document) -> list[Decision]:
         """For each proposal, its most probable candidate under the span model."""
@@ -215,7 +217,7 @@ class Checker:
         free = np.array([not d.proposal.locked for d in decisions], dtype=bool)
         restore = np.zeros(len(decisions))  # locked proposals are never restored: not worth a prediction
         restore[free] = m.restore.predict(rows[free])
-        redecided = [Decision(d.proposal, d.candidate, float(p), d.features) for d, p in zip(decisions, restore)]
+        redecided = [Decision(d.proposal, d.candidate, p, d.features) for d, p in zip(decisions, restore.tolist())]
         chosen = self.select(redecided, m.restore_threshold if threshold is None else threshold)
         return chosen, m.flag.predict(rows)
 

@@ -15,6 +15,8 @@ _BREAK = {".", "!", "?", ";", ":"}  # as lm.ngram._PUNCT_BREAK
 MAX_WORDS = 4  # phrases up to this long are counted by packed keys, longer ones one by one
 _BITS = 16  # a document-local word id per 16 bits of a key
 MAX_INTERNED = 1 << 22  # the interning table is reset beyond this
+_USED = np.arange(MAX_WORDS) < np.arange(MAX_WORDS + 1)[:, None]  # [n]: the first n of MAX_WORDS slots
+_SHIFTS = _BITS * np.arange(MAX_WORDS)
 
 
 class DocWords:
@@ -26,9 +28,9 @@ class DocWords:
         get = intern.setdefault
         ids = np.fromiter((get(w, len(intern)) for w in self.words), dtype=np.int64, count=n)
         self.uniq, self.local = np.unique(ids, return_inverse=True)  # document-local word ids
-        self.packable = len(self.uniq) < 1 << (_BITS - 1)  # keys stay non-negative int64
+        self.packable = len(self.uniq) < (1 << (_BITS - 1)) - 1  # keys (of ids + 1) stay non-negative int64
         self.prot = np.fromiter((t.protected is not None for t in doc.tokens), dtype=bool, count=n)
-        self._grams: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._grams_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._first: dict[str, list[int]] | None = None
         self._contexts(vocab)
 
@@ -63,19 +65,24 @@ class DocWords:
         ok2 = ok1 & (r2 < end) & (r2 < next_break[at])
         self.right = np.stack([np.where(ok1, lm[np.minimum(r1, n)], PAD), np.where(ok2, lm[np.minimum(r2, n)], PAD)], axis=1)
 
-    def _gram(self, m: int):
-        """Keys of the m-word phrases starting at each position, the same sorted, and the running count
-        of protected starts in sorted order."""
-        hit = self._grams.get(m)
-        if hit is None:
-            n = max(len(self.local) - m + 1, 0)
-            keys = np.zeros(n, dtype=np.int64)
-            for k in range(m):
-                keys |= self.local[k : k + n].astype(np.int64) << (_BITS * k)
-            order = np.argsort(keys, kind="stable")
-            prot = np.concatenate([[0], np.cumsum(self.prot[:n][order])])
-            hit = self._grams[m] = (keys, keys[order], prot)
-        return hit
+    def _grams(self):
+        """Keys of the phrases of 1..MAX_WORDS words starting at each position (row m - 1; -1 where
+        the phrase would run past the end), all of them sorted, and the running count of protected
+        starts in sorted order. A key packs the document-local ids + 1 of its words, so phrases of
+        different lengths never share one."""
+        if self._grams_cache is None:
+            n = len(self.local)
+            word = self.local.astype(np.int64) + 1
+            at = np.full((MAX_WORDS, n), -1, dtype=np.int64)
+            at[0] = word
+            for m in range(1, MAX_WORDS):
+                at[m, : n - m] = at[m - 1, : n - m] | (word[m:] << (_BITS * m))
+            keys = at.ravel()
+            real = np.flatnonzero(keys >= 0)
+            order = real[np.argsort(keys[real], kind="stable")]
+            prot = np.concatenate([[0], np.cumsum(np.tile(self.prot, MAX_WORDS)[order])])
+            self._grams_cache = (at, keys[order], prot)
+        return self._grams_cache
 
     def counts(self, words: np.ndarray, lens: np.ndarray, i: np.ndarray, j: np.ndarray):
         """For each phrase (interned word ids, -1 padded, and length), how often it starts anywhere
@@ -84,29 +91,27 @@ class DocWords:
         n_any = np.zeros(len(lens))
         n_prot = np.zeros(len(lens))
         todo = (lens > MAX_WORDS) | (not self.packable)
+        if not self.packable or not len(lens):
+            return n_any, n_prot, todo
         at = np.minimum(np.searchsorted(self.uniq, words), len(self.uniq) - 1)
-        local = np.where(self.uniq[at] == words, at, -1)
-        used = np.arange(words.shape[1]) < lens[:, None]
-        absent = (used & (local < 0)).any(axis=1)  # a phrase with a word the document lacks occurs nowhere
-        keys = (np.where(used, local, 0) << (_BITS * np.arange(words.shape[1]))).sum(axis=1)
-        for m in range(1, MAX_WORDS + 1):
-            sel = np.flatnonzero((lens == m) & ~todo & ~absent)
-            if not len(sel):
-                continue
-            at_keys, ordered, prot = self._gram(m)
-            if not len(at_keys):
-                continue
-            q = keys[sel]
-            lo, hi = np.searchsorted(ordered, q, "left"), np.searchsorted(ordered, q, "right")
-            a, p = (hi - lo).astype(float), (prot[hi] - prot[lo]).astype(float)
-            si, sj = i[sel], j[sel]
-            last = len(at_keys) - 1
-            for o in range(int((sj - si).max())):  # starts inside the phrase's own span do not count
-                start = si + o
-                inside = (start < sj) & (start <= last) & (at_keys[np.minimum(start, last)] == q)
-                a -= inside
-                p -= inside & self.prot[np.minimum(start, len(self.prot) - 1)]
-            n_any[sel], n_prot[sel] = a, p
+        used = _USED[np.minimum(lens, MAX_WORDS)]
+        found = self.uniq[at] == words
+        # a phrase with a word the document lacks occurs nowhere
+        sel = np.flatnonzero(~todo & (lens > 0) & ~(used & ~found).any(axis=1))
+        if not len(sel):
+            return n_any, n_prot, todo
+        q = (np.where(used[sel], at[sel] + 1, 0) << _SHIFTS).sum(axis=1)
+        at_keys, ordered, prot = self._grams()
+        lo, hi = np.searchsorted(ordered, q, "left"), np.searchsorted(ordered, q, "right")
+        a, p = hi - lo, prot[hi] - prot[lo]
+        si, sj, row = i[sel], j[sel], lens[sel] - 1
+        last = len(self.local) - 1
+        for o in range(int((sj - si).max())):  # starts inside the phrase's own span do not count
+            start = np.minimum(si + o, last)
+            inside = (si + o < sj) & (at_keys[row, start] == q)
+            a -= inside
+            p -= inside & self.prot[start]
+        n_any[sel], n_prot[sel] = a, p
         return n_any, n_prot, todo
 
     def occurrences(self, phrase: tuple[str, ...], skip: range) -> tuple[int, int]:
