@@ -7,7 +7,9 @@ spun phrase (its candidates' word ids, the lexicon features) is prepared once pe
 """
 from __future__ import annotations
 
+import functools
 import math
+import struct
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +33,7 @@ _CACHE_MAX = 200_000  # phrases
 _POOL_MAX = 1 << 20  # rows of cached phrases; both caches are reset beyond these
 _ZIPF_CAND, _LEN_CAND = STATIC.index("zipf_cand"), STATIC.index("len_cand")
 _LOGS = [0.0] + [math.log(n) for n in range(1, 101)]  # math.log(number of candidates), as features.py
+_IDS = 2 + MAX_WORDS  # where a pool record's LM ids start
 
 
 @dataclass(slots=True)
@@ -44,34 +47,37 @@ class _Phrase:
 
 class NgramFeaturizer:
     """What depends only on a spun phrase (its candidates' LM word ids, their interned words, the
-    feature columns that need no document) is computed once per phrase into one pool of rows, so
-    that a document's rows are gathered with one index array instead of being concatenated per
-    proposal."""
+    feature columns that need no document) is computed once per phrase into a pool of rows, so that
+    a document's rows are gathered with one index array instead of being concatenated per proposal.
+    A pool row is one int64 record (`_INT`: LM words, words, the words interned, their LM ids) and
+    its feature row (zero for the spun phrase's own row)."""
 
     def __init__(self, scorer: NgramScorer):
         self.scorer = scorer
         self.intern: dict[str, int] = {}
         self._phrases: dict[tuple, _Phrase] = {}
-        self._words_rows: dict[tuple, tuple] = {}  # (words, capital) -> (LM ids, interned words)
+        self._records: dict[tuple, bytes] = {}  # (words, capital) -> its int64 record (bytes: no GC tracking)
         self._used = 0
-        self._alloc(1024, 8)
+        self._width = 4  # LM ids per record
+        self._int = np.zeros((0, _IDS + self._width), dtype=np.int64)
+        self._feat = np.zeros((0, len(FEATURES)))
 
-    def _alloc(self, cap: int, width: int) -> None:
-        """(Re)allocate the pool for `cap` rows and LM rows of up to `width` words, keeping what it holds."""
-        old = getattr(self, "_feat", None)
-        feat, ids = np.zeros((cap, len(FEATURES))), np.full((cap, width), PAD, dtype=np.int64)
-        lens, words, n_words = np.zeros(cap, np.int64), np.full((cap, MAX_WORDS), -1, np.int64), np.zeros(cap, np.int64)
-        if old is not None:
-            k = self._used
-            feat[:k], lens[:k], words[:k], n_words[:k] = self._feat[:k], self._len[:k], self._words[:k], self._n_words[:k]
-            ids[:k, : self._ids.shape[1]] = self._ids[:k]
-        self._feat, self._ids, self._len, self._words, self._n_words = feat, ids, lens, words, n_words
+    def _grow(self, cap: int, width: int) -> None:
+        """Room for `cap` rows of LM ids up to `width` words, keeping what the pool holds."""
+        # np.zeros: pages are only touched when written
+        ints, feat = np.zeros((cap, _IDS + width), dtype=np.int64), np.zeros((cap, len(FEATURES)))
+        k = len(self._int)
+        ints[:k, : self._int.shape[1]], feat[:k] = self._int, self._feat
+        ints[:k, self._int.shape[1] :] = PAD
+        if width != self._width:
+            self._records.clear()  # records have the width of the pool
+        self._int, self._feat, self._width = ints, feat, width
 
     def doc_words(self, doc: Document) -> DocWords:
         if len(self.intern) > MAX_INTERNED or self._used > _POOL_MAX or len(self._phrases) > _CACHE_MAX:
             self.intern.clear()
             self._phrases.clear()
-            self._words_rows.clear()
+            self._records.clear()
             self._used = 0
         return DocWords(doc, self.intern, self.scorer.lm.vocab)
 
@@ -80,16 +86,20 @@ class NgramFeaturizer:
         final end). `restored` as in `features.context`."""
         tokens = dw.tokens
         get = self._phrases.get
-        first, n_rows, at_i, at_j = [], [], [], []
+        first, n_rows, at_i, at_j, new = [], [], [], [], []
         for p in proposals:
             capital = tokens[p.i].text[:1].isupper()
             ph = get((p.spun, capital))
             if ph is None or ph.candidates is not p.candidates:
-                ph = self._phrase(p, capital)
+                ph = self._phrases[(p.spun, capital)] = _Phrase(p.candidates, self._used, 1 + len(p.candidates))
+                self._used += ph.n
+                new.append((p, capital))
             first.append(ph.row)
             n_rows.append(ph.n)
             at_i.append(p.i)
             at_j.append(p.j)
+        if new:
+            self._fill(new, self._used - sum(1 + len(p.candidates) for p, _ in new))
         at_i, at_j = np.array(at_i, dtype=np.int64), np.array(at_j, dtype=np.int64)
         if restored:
             ctx = np.array([self.scorer.context_ids(*context(dw.doc, p, restored)) for p in proposals],
@@ -100,8 +110,9 @@ class NgramFeaturizer:
         ends = np.cumsum(n_rows)
         begins = ends - n_rows
         pool = np.repeat(np.array(first, dtype=np.int64) - begins, n_rows) + np.arange(int(ends[-1]))  # every row's
-        lens = self._len[pool]
-        scores = self.scorer.score_rows(_rows(self._ids[:, : int(lens.max())][pool], lens, np.repeat(ctx, n_rows, axis=0)))
+        ints = self._int[pool]
+        lens = ints[:, 0]
+        scores = self.scorer.score_rows(_rows(ints[:, _IDS : _IDS + int(lens.max())], lens, np.repeat(ctx, n_rows, axis=0)))
         is_spun = np.zeros(len(pool), dtype=bool)
         is_spun[begins] = True
         is_cand = ~is_spun
@@ -109,52 +120,67 @@ class NgramFeaturizer:
         starts = np.concatenate([[0], np.cumsum(n_cands)])
         rows = self._feat[pool[is_cand]]  # the columns that need no document filled
         _lm_columns(rows, scores[is_cand], scores[begins], n_cands, starts)
-        _occurrence_columns(rows, dw, proposals, self._words[pool], self._n_words[pool], at_i, at_j, n_rows, begins, is_spun)
+        _occurrence_columns(rows, dw, proposals, ints[:, 2:_IDS], ints[:, 1], at_i, at_j, n_rows, begins, is_spun)
         return rows, starts
 
-    def _phrase(self, p: Proposal, capital: bool) -> _Phrase:
-        cands = p.candidates
-        static = p.static if p.static is not None else static_features(cands)
-        every = [self._word_row(p.spun, False)] + [self._word_row(c.words, capital) for c in cands]
-        n, row = len(every), self._used
-        width = max(len(ids) for ids, _ in every)
-        if row + n > len(self._len) or width > self._ids.shape[1]:
-            self._alloc(max(2 * len(self._len), row + n), max(width, self._ids.shape[1]))
-        self._used = row + n
-        end = row + n
-        self._len[row:end] = [len(ids) for ids, _ in every]
-        self._n_words[row:end] = [len(p.spun)] + [len(c.words) for c in cands]
-        self._words[row:end] = [words for _, words in every]
-        ids = self._ids[row:end]
-        ids[:] = PAD
-        for k, (x, _) in enumerate(every):
-            ids[k, : len(x)] = x
-        f = self._feat[row + 1 : end]
-        f[:] = 0.0
-        zs, n_spun, n_cands = mean_zipf(p.spun), len(p.spun), n - 1
+    def _fill(self, new: list[tuple[Proposal, bool]], row: int) -> None:
+        """Write the pool rows of the phrases first met in a document (reserved from `row` on, in
+        order), all of them with a few array calls."""
+        end = row + sum(1 + len(p.candidates) for p, _ in new)
+        if end > len(self._int):
+            self._grow(max(end, 2 * len(self._int), 1 << 14), self._width)
+        while True:
+            width, record = self._width, self._record
+            every = []
+            for p, capital in new:
+                every.append(record(p.spun, False))
+                every += [record(c.words, capital) for c in p.candidates]
+            if width == self._width:  # else a record needed a wider pool: records are made again
+                break
+        self._int[row:end] = np.frombuffer(b"".join(every), dtype=np.int64).reshape(end - row, -1)
+        static = np.concatenate([p.static if p.static is not None else static_features(p.candidates) for p, _ in new])
+        n_cands = [len(p.candidates) for p, _ in new]
+        n_spun = np.repeat([len(p.spun) for p, _ in new], n_cands)
+        zs = np.repeat([mean_zipf(p.spun) for p, _ in new], n_cands)
+        f = np.zeros((len(static), len(FEATURES)))
         f[:, _STATIC_COLS] = static
         f[:, _COL["zipf_spun"]] = zs
         f[:, _COL["zipf_gain"]] = static[:, _ZIPF_CAND] - zs
         f[:, _COL["len_spun"]] = n_spun
-        f[:, _COL["log_n_cands"]] = _LOGS[n_cands] if n_cands < len(_LOGS) else math.log(n_cands)
+        f[:, _COL["log_n_cands"]] = np.repeat([_LOGS[n] if n < len(_LOGS) else math.log(n) for n in n_cands], n_cands)
         f[:, _COL["len_delta"]] = static[:, _LEN_CAND] - n_spun
-        hit = self._phrases[(p.spun, capital)] = _Phrase(cands, row, n)
-        return hit
+        is_cand = np.ones(end - row, dtype=bool)
+        is_cand[np.cumsum([0] + n_cands[:-1]) + np.arange(len(new))] = False
+        self._feat[row:end][is_cand] = f
+        self._feat[row:end][~is_cand] = 0.0
 
-    def _word_row(self, words: tuple, capital: bool) -> tuple:
-        """LM ids of `words` as shown (capitalised like the spun text: features.surface, then the LM's
-        lower-casing), and the words interned (-1 padded to MAX_WORDS)."""
-        key = (words, capital)
-        hit = self._words_rows.get(key)
+    def _record(self, words: tuple, capital: bool) -> bytes:
+        """The pool record of `words`: the number of its LM ids as shown (capitalised like the spun
+        text: features.surface, then the LM's lower-casing), its number of words, the words interned
+        (-1 padded to MAX_WORDS), the LM ids (PAD-padded to the pool's width)."""
+        hit = self._records.get((words, capital))
         if hit is None:
             shown = words
             if capital and shown:
                 shown = (shown[0][:1].upper() + shown[0][1:],) + shown[1:]
-            vocab, intern = self.scorer.lm.vocab, self.intern
-            ids = [vocab.get(lm_word(w), INVALID) for w in shown]
+            get = self.scorer.lm.vocab.get
+            ids = [get(lm_word(w), INVALID) for w in shown]
+            if len(ids) > self._width:
+                self._grow(len(self._int), len(ids))
+            intern = self.intern
             interned = [intern.setdefault(w, len(intern)) for w in words[:MAX_WORDS]]
-            hit = self._words_rows[key] = (ids, interned + [-1] * (MAX_WORDS - len(interned)))
+            hit = self._records[(words, capital)] = _pack(self._width).pack(
+                len(ids), len(words), *interned, *_NONE[len(interned) :], *ids, *_PADS[: self._width - len(ids)])
         return hit
+
+
+@functools.lru_cache(maxsize=None)
+def _pack(width: int) -> struct.Struct:
+    return struct.Struct(f"<{_IDS + width}q")
+
+
+_NONE = [-1] * MAX_WORDS
+_PADS = [PAD] * 64
 
 
 def _rows(ids: np.ndarray, lens: np.ndarray, ctx: np.ndarray) -> np.ndarray:
