@@ -139,8 +139,8 @@ class TrigramArrays:
         self.vocab: dict[str, int] = {}
         for i, w in enumerate(words):
             self.vocab.setdefault(w.decode("utf-8", "surrogateescape"), i)  # pocketsphinx keeps the first of duplicates
-        self.bi = IntHash(arrays["bi_table"], int(arrays["bi_probe"]))
-        self.tri = IntHash(arrays["tri_table"], int(arrays["tri_probe"]))
+        self.bi = IntHash(arrays["bi_keys"], int(arrays["bi_probe"]), prob=arrays["bi_prob"], bo=arrays["bi_bo"])
+        self.tri = IntHash(arrays["tri_keys"], int(arrays["tri_probe"]), prob=arrays["tri_prob"])
         # whether every trigram's context (h2 h1) is a bigram, as in a well-formed ARPA model: then a
         # trigram is only looked for when its context bigram was found
         self.contexts_complete = bool(arrays["contexts_complete"])
@@ -186,9 +186,9 @@ class TrigramArrays:
         look = (bi >= 0) & (ctx >= 0 if self.contexts_complete else has2)
         tri = _find_runs(self.tri, np.where(look, (w * n + h1) * n + h2, -1))
         bo1 = np.where(has1, a["uni_bo"][np.maximum(h1, 0)], np.float32(0))
-        bo2 = np.where(ctx >= 0, a["bi_bo_values"][self.bi.table["bo"][ctx]], np.float32(0))
-        p2 = a["bi_prob_values"][self.bi.table["prob"][bi]]
-        p3 = a["tri_prob_values"][self.tri.table["prob"][tri]]
+        bo2 = np.where(ctx >= 0, a["bi_bo_values"][self.bi.fields["bo"][ctx]], np.float32(0))
+        p2 = a["bi_prob_values"][self.bi.fields["prob"][bi]]
+        p3 = a["tri_prob_values"][self.tri.fields["prob"][tri]]
         score = np.where(tri >= 0, p3, np.where(bi >= 0, p2 + bo2, (p1 + bo1) + bo2))  # float32, pocketsphinx's order
         score = np.where(has1, score, p1)
         out = score.astype(np.int64)  # C's (int32) cast truncates toward zero
@@ -196,7 +196,7 @@ class TrigramArrays:
 
 
 _SMALL = ("words", "uni_prob", "uni_bo", "bi_prob_values", "bi_bo_values", "tri_prob_values", "hidden", "contexts_complete")
-_TABLES = ("bi_table", "tri_table")
+_TABLES = ("bi_keys", "bi_prob", "bi_bo", "tri_keys", "tri_prob")
 
 
 def _find_runs(index: IntHash, keys: np.ndarray) -> np.ndarray:
@@ -213,7 +213,7 @@ def _cache_dir(path: str):
     from .causal import cache_dir
 
     st = os.stat(path)
-    return cache_dir() / f"trigram-v4-{st.st_size}-{int(st.st_mtime)}-np{np.__version__.split('.')[0]}"
+    return cache_dir() / f"trigram-v5-{st.st_size}-{int(st.st_mtime)}-np{np.__version__.split('.')[0]}"
 
 
 def _cached(path: str) -> dict[str, np.ndarray]:
@@ -235,7 +235,8 @@ def _cached(path: str) -> dict[str, np.ndarray]:
     tri_key = parsed["tri_key"]
     parsed["contexts_complete"] = np.array(bool((bi.find(tri_key // n % n * n + tri_key % n) >= 0).all()))
     arrays = {k: parsed[k] for k in _SMALL}
-    arrays.update(bi_table=bi.table, bi_probe=np.array(bi.max_probe), tri_table=tri.table, tri_probe=np.array(tri.max_probe))
+    arrays.update(bi_keys=bi.keys, bi_prob=bi.fields["prob"], bi_bo=bi.fields["bo"], bi_probe=np.array(bi.max_probe),
+                  tri_keys=tri.keys, tri_prob=tri.fields["prob"], tri_probe=np.array(tri.max_probe))
     if cached is not None:
         tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
         try:
