@@ -217,7 +217,7 @@ class Checker:
         free = np.array([not d.proposal.locked for d in decisions], dtype=bool)
         restore = np.zeros(len(decisions))  # locked proposals are never restored: not worth a prediction
         restore[free] = m.restore.predict(rows[free])
-        redecided = [Decision(d.proposal, d.candidate, p, d.features) for d, p in zip(decisions, restore.tolist())]
+        redecided = [Decision(d.proposal, d.candidate, float(p), d.features) for d, p in zip(decisions, restore)]
         chosen = self.select(redecided, m.restore_threshold if threshold is None else threshold)
         return chosen, m.flag.predict(rows)
 
