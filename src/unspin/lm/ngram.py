@@ -75,12 +75,13 @@ class NgramScorer:
     def score_rows(self, rows: np.ndarray) -> np.ndarray:
         """ln P of each row of word ids (PAD-padded on the right; the first two ids are the history of
         the third), summed left to right like the scalar definition."""
-        r, c, raw = self.lm.raw_rows(rows, PAD)
-        terms = np.zeros((len(rows), rows.shape[1] - 2))
-        terms[r, c - 2] = np.where(raw < OOV_RAW, OOV_LOGP, raw * LOG_BASE)
+        cells, raw = self.lm.raw_cells(rows, PAD)
+        terms = np.zeros((rows.shape[1] - 2) * len(rows))
+        terms[cells] = np.where(raw < OOV_RAW, OOV_LOGP, raw * LOG_BASE)
+        terms = terms.reshape(-1, len(rows))  # column by column
         total = np.zeros(len(rows))
-        for k in range(terms.shape[1]):
-            total = total + terms[:, k]
+        for k in range(len(terms)):
+            total = total + terms[k]
         return total
 
     def score(self, left, candidates, right) -> list[float]:

@@ -144,6 +144,9 @@ class TrigramArrays:
         # whether every trigram's context (h2 h1) is a bigram, as in a well-formed ARPA model: then a
         # trigram is only looked for when its context bigram was found
         self.contexts_complete = bool(arrays["contexts_complete"])
+        # the unigram arrays with a final 0 at index -1 (an unknown word)
+        self._uni_prob = np.append(arrays["uni_prob"], np.float32(0))
+        self._uni_bo = np.append(arrays["uni_bo"], np.float32(0))
 
     @classmethod
     def load(cls, path: str) -> TrigramArrays:
@@ -158,19 +161,26 @@ class TrigramArrays:
         w, h1, h2 = (np.asarray(x, dtype=np.int64) for x in (w, h1, h2))
         return self._raw(w, h1, h2, self._bigram(w, h1), self._bigram(h1, h2))
 
-    def raw_rows(self, rows: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def raw_cells(self, rows: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray]:
         """Raw scores of every word of every row from the third on (its two predecessors are its
-        history), as (row, column, score) arrays of the cells that are not `pad`. The bigram
-        (h2 h1) whose backoff a word may need is the previous word's bigram: looked up once. Cells are
-        taken column by column, so that neighbouring rows sharing a context (the candidates of one
-        position) look each shared n-gram up once."""
-        c, r = np.nonzero((rows[:, 1:] != pad).T)
-        c += 1
-        bigram = np.full(rows.shape, -1, dtype=np.int64)
-        bigram[r, c] = self._bigram(rows[r, c], rows[r, c - 1])
-        term = c >= 2
-        r, c = r[term], c[term]
-        return r, c, self._raw(rows[r, c], rows[r, c - 1], rows[r, c - 2], bigram[r, c], bigram[r, c - 1])
+        history), for the cells that are not `pad`: (cell, score) arrays, a cell numbered column by
+        column from the third, (column - 2) * len(rows) + row. The bigram (h2 h1) whose backoff a word
+        may need is the previous word's bigram: looked up once. Cells are taken column by column, so
+        that neighbouring rows sharing a context (the candidates of one position) look each shared
+        n-gram up once."""
+        n_rows, width = rows.shape
+        cols = rows.T.ravel()  # column by column
+        at = np.flatnonzero(cols[n_rows:] != pad) + n_rows  # the cells from the second column on
+        w, h1 = cols[at], cols[at - n_rows]
+        keys = w * self.n_words + h1
+        keys[(w < 0) | (h1 < 0)] = -1
+        bigram = _find_runs(self.bi, keys)
+        slots = np.full(len(cols), -1, dtype=np.int64)
+        slots[at] = bigram
+        third = np.searchsorted(at, 2 * n_rows)
+        at = at[third:]
+        raw = self._raw(w[third:], h1[third:], cols[at - 2 * n_rows], bigram[third:], slots[at - n_rows])
+        return at - 2 * n_rows, raw
 
     def _bigram(self, w: np.ndarray, h1: np.ndarray) -> np.ndarray:
         """The slot of bigram (h1 w) in its table, or -1."""
@@ -178,21 +188,21 @@ class TrigramArrays:
 
     def _raw(self, w, h1, h2, bi, ctx) -> np.ndarray:
         """`bi`: the slot of (h1 w); `ctx`: the slot of (h2 h1), whose backoff applies when no trigram
-        (h2 h1 w) is found."""
+        (h2 h1 w) is found. Without a history word (h1 unknown) neither bigram exists and the unigram
+        arrays' final 0 stands for the missing backoff: p1 + 0 + 0 is p1."""
         a, n = self.a, self.n_words
-        known = w >= 0
-        has1, has2 = h1 >= 0, (h1 >= 0) & (h2 >= 0)  # the history is cut at its first unknown word
-        p1 = a["uni_prob"][np.maximum(w, 0)]
-        look = (bi >= 0) & (ctx >= 0 if self.contexts_complete else has2)
-        tri = _find_runs(self.tri, np.where(look, (w * n + h1) * n + h2, -1))
-        bo1 = np.where(has1, a["uni_bo"][np.maximum(h1, 0)], np.float32(0))
+        look = (bi >= 0) & (ctx >= 0 if self.contexts_complete else (h2 >= 0))  # bi >= 0: w and h1 known
+        li = np.flatnonzero(look)
+        tri = _find_runs(self.tri, (w[li] * n + h1[li]) * n + h2[li])
         bo2 = np.where(ctx >= 0, a["bi_bo_values"][self.bi.fields["bo"][ctx]], np.float32(0))
-        p2 = a["bi_prob_values"][self.bi.fields["prob"][bi]]
-        p3 = a["tri_prob_values"][self.tri.fields["prob"][tri]]
-        score = np.where(tri >= 0, p3, np.where(bi >= 0, p2 + bo2, (p1 + bo1) + bo2))  # float32, pocketsphinx's order
-        score = np.where(has1, score, p1)
+        p1 = self._uni_prob[w]
+        bo1 = self._uni_bo[np.maximum(h1, -1)]  # the history is cut at its first unknown word
+        score = np.where(bi >= 0, a["bi_prob_values"][self.bi.fields["prob"][bi]] + bo2, (p1 + bo1) + bo2)  # float32, pocketsphinx's order
+        found = tri >= 0
+        score[li[found]] = a["tri_prob_values"][self.tri.fields["prob"][tri[found]]]
         out = score.astype(np.int64)  # C's (int32) cast truncates toward zero
-        return np.where(known, out, LOG_ZERO)
+        out[w < 0] = LOG_ZERO
+        return out
 
 
 _SMALL = ("words", "uni_prob", "uni_bo", "bi_prob_values", "bi_bo_values", "tri_prob_values", "hidden", "contexts_complete")
