@@ -198,18 +198,22 @@ def _rows(ids: np.ndarray, lens: np.ndarray, ctx: np.ndarray) -> np.ndarray:
 
 def _lm_columns(rows, cand_lp, spun_lp, n_cands, starts):
     """The LM columns, each proposal's candidates side by side in a (proposals x most candidates)
-    table: np.maximum.reduceat, a sort per proposal and ranks by counting are a few calls per document
-    where per-proposal numpy calls cost a few microseconds each."""
+    table padded with -inf: one sort of its rows gives every proposal's best, second best and the
+    candidates' ranks in a few calls per document."""
     n, width = len(n_cands), int(n_cands.max())
     pid = np.repeat(np.arange(n), n_cands)
-    col = np.arange(len(cand_lp)) - np.repeat(starts[:-1], n_cands)
-    table = np.full((n, width), -np.inf)
-    table[pid, col] = cand_lp
-    ranked = np.sort(table, axis=1)  # ascending, the padding first
+    cell = np.arange(len(cand_lp)) + np.repeat(np.arange(n) * width - starts[:-1], n_cands)  # in the table
+    table = np.full(n * width, -np.inf)
+    table[cell] = cand_lp
+    table = table.reshape(n, width)
+    order = np.argsort(table, axis=1)
+    ranked = np.take_along_axis(table, order, axis=1)  # ascending, the padding first
     best = ranked[:, -1]
     second = np.where(n_cands > 1, ranked[:, -2], spun_lp) if width > 1 else spun_lp
     # rank: how many of its proposal's candidates score higher (np.argsort's order when none tie)
-    rank = (table[:, None, :] > table[:, :, None]).sum(axis=2)[pid, col].astype(float)
+    above = np.empty_like(order)
+    np.put_along_axis(above, order, np.arange(width - 1, -1, -1), axis=1)
+    rank = above.ravel()[cell].astype(float)
     tied = ((ranked[:, 1:] == ranked[:, :-1]) & (ranked[:, 1:] > -np.inf)).any(axis=1)
     for k in np.flatnonzero(tied).tolist():
         # the per-proposal definition ranks ties as np.argsort orders them (not stably)
