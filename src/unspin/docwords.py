@@ -17,6 +17,7 @@ _BITS = 16  # a document-local word id per 16 bits of a key
 MAX_INTERNED = 1 << 22  # the interning table is reset beyond this
 _USED = np.arange(MAX_WORDS) < np.arange(MAX_WORDS + 1)[:, None]  # [n]: the first n of MAX_WORDS slots
 _SHIFTS = _BITS * np.arange(MAX_WORDS)
+_DENSE_MAX = 1 << 20  # up to this many interned words, document-local ids are looked up in a dense array
 
 
 class DocWords:
@@ -28,6 +29,8 @@ class DocWords:
         get = intern.setdefault
         ids = np.fromiter((get(w, len(intern)) for w in self.words), dtype=np.int64, count=n)
         self.uniq, self.local = np.unique(ids, return_inverse=True)  # document-local word ids
+        self._n_interned = len(intern)
+        self._lookup: np.ndarray | None = None
         self.packable = len(self.uniq) < (1 << (_BITS - 1)) - 1  # keys (of ids + 1) stay non-negative int64
         self.prot = np.fromiter((t.protected is not None for t in doc.tokens), dtype=bool, count=n)
         self._grams_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -84,6 +87,17 @@ class DocWords:
             self._grams_cache = (at, keys[order], prot)
         return self._grams_cache
 
+    def _local(self, words: np.ndarray) -> np.ndarray:
+        """The document-local id of each interned word id (-1: not in the document). Words interned
+        after the document were not in it."""
+        if self._n_interned > _DENSE_MAX:
+            at = np.minimum(np.searchsorted(self.uniq, words), len(self.uniq) - 1)
+            return np.where(self.uniq[at] == words, at, -1)
+        if self._lookup is None:
+            self._lookup = np.full(self._n_interned + 1, -1, dtype=np.int64)  # [-1] stays -1
+            self._lookup[self.uniq] = np.arange(len(self.uniq))
+        return self._lookup[np.minimum(words, self._n_interned)]
+
     def counts(self, words: np.ndarray, lens: np.ndarray, i: np.ndarray, j: np.ndarray):
         """For each phrase (interned word ids, -1 padded, and length), how often it starts anywhere
         outside [i, j) and how often inside a protected region; `todo` marks the phrases left to
@@ -93,14 +107,13 @@ class DocWords:
         todo = (lens > MAX_WORDS) | (not self.packable)
         if not self.packable or not len(lens):
             return n_any, n_prot, todo
-        at = np.minimum(np.searchsorted(self.uniq, words), len(self.uniq) - 1)
+        local = self._local(words)
         used = _USED[np.minimum(lens, MAX_WORDS)]
-        found = self.uniq[at] == words
         # a phrase with a word the document lacks occurs nowhere
-        sel = np.flatnonzero(~todo & (lens > 0) & ~(used & ~found).any(axis=1))
+        sel = np.flatnonzero(~todo & (lens > 0) & ~(used & (local < 0)).any(axis=1))
         if not len(sel):
             return n_any, n_prot, todo
-        q = (np.where(used[sel], at[sel] + 1, 0) << _SHIFTS).sum(axis=1)
+        q = (np.where(used[sel], local[sel] + 1, 0) << _SHIFTS).sum(axis=1)
         at_keys, ordered, prot = self._grams()
         lo, hi = np.searchsorted(ordered, q, "left"), np.searchsorted(ordered, q, "right")
         a, p = hi - lo, prot[hi] - prot[lo]
