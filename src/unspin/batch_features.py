@@ -130,11 +130,11 @@ class NgramFeaturizer:
         if end > len(self._int):
             self._grow(max(end, 2 * len(self._int), 1 << 14), self._width)
         while True:
-            width, record = self._width, self._record
+            width, record, known = self._width, self._record, self._records.get
             every = []
             for p, capital in new:
-                every.append(record(p.spun, False))
-                every += [record(c.words, capital) for c in p.candidates]
+                every.append(known((p.spun, False)) or record(p.spun, False))
+                every += [known((c.words, capital)) or record(c.words, capital) for c in p.candidates]
             if width == self._width:  # else a record needed a wider pool: records are made again
                 break
         self._int[row:end] = np.frombuffer(b"".join(every), dtype=np.int64).reshape(end - row, -1)
@@ -168,9 +168,12 @@ class NgramFeaturizer:
             if len(ids) > self._width:
                 self._grow(len(self._int), len(ids))
             intern = self.intern
-            interned = [intern.setdefault(w, len(intern)) for w in words[:MAX_WORDS]]
-            hit = self._records[(words, capital)] = _pack(self._width).pack(
-                len(ids), len(words), *interned, *_NONE[len(interned) :], *ids, *_PADS[: self._width - len(ids)])
+            values = [len(ids), len(words)]
+            values += [intern.setdefault(w, len(intern)) for w in words[:MAX_WORDS]]
+            values += _NONE[: _IDS - len(values)]
+            values += ids
+            values += _PADS[: self._width - len(ids)]
+            hit = self._records[(words, capital)] = _pack(self._width).pack(*values)
         return hit
 
 
