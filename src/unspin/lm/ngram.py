@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .trie import TrigramArrays
+from .trie import INVALID, TrigramArrays
 
 LOG_BASE = math.log(1.0001)  # pocketsphinx's LogMath base
 OOV_LOGP = -16.0
@@ -69,7 +69,8 @@ class NgramScorer:
         two after it (PAD when there are fewer)."""
         lw = ["<s>", "<s>"] + self._words(left, False)
         rw = self._words(right, True)
-        ids = [int(x) for x in self.lm.ids(lw[-2:] + rw)] + [PAD, PAD]
+        get = self.lm.vocab.get  # as lm.ids, without an array for four words
+        ids = [get(w, INVALID) for w in lw[-2:] + rw] + [PAD, PAD]
         return ids[0], ids[1], ids[2], ids[3]
 
     def score_rows(self, rows: np.ndarray) -> np.ndarray:
