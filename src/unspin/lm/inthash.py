@@ -24,7 +24,7 @@ class IntHash:
 
     def _home(self, keys: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
-            return ((keys.astype(np.uint64) * _MULT) >> self._shift).astype(np.int64)
+            return ((np.ascontiguousarray(keys, dtype=np.int64).view(np.uint64) * _MULT) >> self._shift).view(np.int64)
 
     @classmethod
     def build(cls, keys: np.ndarray, **fields: np.ndarray) -> IntHash:
