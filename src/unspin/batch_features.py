@@ -57,6 +57,7 @@ class NgramFeaturizer:
         self.intern: dict[str, int] = {}
         self._phrases: dict[tuple, _Phrase] = {}
         self._records: dict[tuple, bytes] = {}  # (words, capital) -> its int64 record (bytes: no GC tracking)
+        self._tokens: dict[str, tuple] = {}  # a token's text -> what DocWords reads from it
         self._used = 0
         self._width = 4  # LM ids per record
         self._int = np.zeros((0, _IDS + self._width), dtype=np.int64)
@@ -74,12 +75,14 @@ class NgramFeaturizer:
         self._int, self._feat, self._width = ints, feat, width
 
     def doc_words(self, doc: Document) -> DocWords:
-        if len(self.intern) > MAX_INTERNED or self._used > _POOL_MAX or len(self._phrases) > _CACHE_MAX:
+        if len(self.intern) > MAX_INTERNED or self._used > _POOL_MAX or len(self._phrases) > _CACHE_MAX \
+                or len(self._tokens) > MAX_INTERNED:
             self.intern.clear()
             self._phrases.clear()
             self._records.clear()
+            self._tokens.clear()
             self._used = 0
-        return DocWords(doc, self.intern, self.scorer.lm.vocab)
+        return DocWords(doc, self.intern, self.scorer.lm.vocab, self._tokens)
 
     def features(self, dw: DocWords, proposals: list[Proposal], restored=None) -> tuple[np.ndarray, np.ndarray]:
         """Feature rows of all candidates of `proposals`, and where each proposal's rows start (with a

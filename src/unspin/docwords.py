@@ -20,33 +20,47 @@ _SHIFTS = _BITS * np.arange(MAX_WORDS)
 _DENSE_MAX = 1 << 20  # up to this many interned words, document-local ids are looked up in a dense array
 
 
+_WORD, _BREAKS = 1, 2  # a token's kind: starts alphanumeric (an LM word), sentence punctuation
+
+
+def _token_info(text: str, cache: dict, intern: dict[str, int], vocab: dict[str, int]) -> tuple:
+    word = normalize(text)
+    hit = cache[text] = (word, intern.setdefault(word, len(intern)), vocab.get(word, -1),  # lm_word == normalize for words
+                         (_WORD if text[:1].isalnum() else 0) | (_BREAKS if text in _BREAK else 0))
+    return hit
+
+
 class DocWords:
-    def __init__(self, doc: Document, intern: dict[str, int], vocab: dict[str, int]):
+    def __init__(self, doc: Document, intern: dict[str, int], vocab: dict[str, int], cache: dict | None = None):
+        """`cache`: what a token's text gives (normalised word, interned id, LM id, kind), kept across
+        documents by the caller (and cleared with `intern`)."""
         self.doc = doc
         self.tokens = doc.tokens
-        self.words = [normalize(t.text) for t in doc.tokens]
-        n = len(self.words)
-        get = intern.setdefault
-        ids = np.fromiter((get(w, len(intern)) for w in self.words), dtype=np.int64, count=n)
-        self.uniq, self.local = np.unique(ids, return_inverse=True)  # document-local word ids
+        n = len(doc.tokens)
+        if cache is None:
+            cache = {}
+        known = cache.get
+        info = [known(t.text) or _token_info(t.text, cache, intern, vocab) for t in doc.tokens]
+        words, ids, lm, kind = zip(*info) if n else ((), (), (), ())
+        self.words = list(words)
+        self.uniq, self.local = np.unique(np.array(ids, dtype=np.int64), return_inverse=True)  # document-local word ids
         self._n_interned = len(intern)
         self._lookup: np.ndarray | None = None
         self.packable = len(self.uniq) < (1 << (_BITS - 1)) - 1  # keys (of ids + 1) stay non-negative int64
         self.prot = np.fromiter((t.protected is not None for t in doc.tokens), dtype=bool, count=n)
         self._grams_cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._first: dict[str, list[int]] | None = None
-        self._contexts(vocab)
+        kind = np.array(kind, dtype=np.int64)
+        self._contexts(np.array(lm + (PAD,), dtype=np.int64), (kind & _WORD) > 0, (kind & _BREAKS) > 0,
+                       vocab.get("<s>", -1))
 
-    def _contexts(self, vocab: dict[str, int]) -> None:
+    def _contexts(self, lm: np.ndarray, is_word: np.ndarray, is_break: np.ndarray, bos: int) -> None:
         """LM ids of the two words before each position (<s> where there are fewer) and of the two
         from each position on (PAD where there are fewer): words are tokens starting alphanumeric,
-        sentence punctuation cuts the context, at most LEFT_WINDOW / RIGHT_WINDOW tokens are read."""
-        n = len(self.tokens)
-        texts = [t.text for t in self.tokens]
-        lm = np.array([vocab.get(w, -1) for w in self.words] + [PAD], dtype=np.int64)  # lm_word == normalize for words
+        sentence punctuation cuts the context, at most LEFT_WINDOW / RIGHT_WINDOW tokens are read.
+        `lm`: each token's LM id, then PAD."""
+        n = len(is_word)
         pos = np.arange(n)
-        is_word = np.fromiter((t[:1].isalnum() for t in texts), dtype=bool, count=n)
-        is_break = np.fromiter((t in _BREAK for t in texts), dtype=bool, count=n)
         # before position i (0..n): the last two words and the last break
         last_word = np.concatenate([[-1], np.maximum.accumulate(np.where(is_word, pos, -1))])
         last_break = np.concatenate([[-1], np.maximum.accumulate(np.where(is_break, pos, -1))])
@@ -56,7 +70,6 @@ class DocWords:
         start = np.maximum(at - LEFT_WINDOW, 0)
         ok1 = (w1 >= start) & (w1 > last_break)
         ok2 = ok1 & (w2 >= start) & (w2 > last_break)
-        bos = vocab.get("<s>", -1)
         self.left = np.stack([np.where(ok2, lm[w2], bos), np.where(ok1, lm[w1], bos)], axis=1)
         # from position j on: the next two words and the next break
         next_word = np.concatenate([np.minimum.accumulate(np.where(is_word, pos, n)[::-1])[::-1], [n, n]])
