@@ -88,22 +88,23 @@ class NgramFeaturizer:
         """Feature rows of all candidates of `proposals`, and where each proposal's rows start (with a
         final end). `restored` as in `features.context`."""
         tokens = dw.tokens
-        get = self._phrases.get
-        first, n_rows, at_i, at_j, new = [], [], [], [], []
-        for p in proposals:
-            capital = tokens[p.i].text[:1].isupper()
-            ph = get((p.spun, capital))
+        at_i = [p.i for p in proposals]
+        capitals = [tokens[i].text[:1].isupper() for i in at_i]
+        phrases = list(map(self._phrases.get, [(p.spun, capital) for p, capital in zip(proposals, capitals)]))
+        new = []
+        for k, (ph, p) in enumerate(zip(phrases, proposals)):
             if ph is None or ph.candidates is not p.candidates:
-                ph = self._phrases[(p.spun, capital)] = _Phrase(p.candidates, self._used, 1 + len(p.candidates))
-                self._used += ph.n
-                new.append((p, capital))
-            first.append(ph.row)
-            n_rows.append(ph.n)
-            at_i.append(p.i)
-            at_j.append(p.j)
+                key = (p.spun, capitals[k])
+                ph = self._phrases.get(key)  # met earlier in this document?
+                if ph is None or ph.candidates is not p.candidates:
+                    ph = self._phrases[key] = _Phrase(p.candidates, self._used, 1 + len(p.candidates))
+                    self._used += ph.n
+                    new.append((p, capitals[k]))
+                phrases[k] = ph
         if new:
             self._fill(new, self._used - sum(1 + len(p.candidates) for p, _ in new))
-        at_i, at_j = np.array(at_i, dtype=np.int64), np.array(at_j, dtype=np.int64)
+        first, n_rows = [ph.row for ph in phrases], [ph.n for ph in phrases]
+        at_i, at_j = np.array(at_i, dtype=np.int64), np.array([p.j for p in proposals], dtype=np.int64)
         if restored:
             ctx = np.array([self.scorer.context_ids(*context(dw.doc, p, restored)) for p in proposals],
                            dtype=np.int64).reshape(len(proposals), 4)
