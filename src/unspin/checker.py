@@ -162,10 +162,11 @@ class Checker:
         restored, redo = rescoring_targets(chosen, proposals)
         if not redo:
             return rows
-        again, again_starts = self.featurizer.features(dw, [proposals[k] for k in redo], restored)
+        again, _ = self.featurizer.features(dw, [proposals[k] for k in redo], restored)
+        k = np.array(redo)
+        n = starts[k + 1] - starts[k]
         rows = rows.copy()
-        for n, k in enumerate(redo):
-            rows[starts[k] : starts[k + 1]] = again[again_starts[n] : again_starts[n + 1]]
+        rows[np.repeat(starts[k] - np.cumsum(n) + n, n) + np.arange(len(again))] = again  # each one's rows, in order
         return rows
 
     @staticmethod
