@@ -221,13 +221,15 @@ def _lm_columns(rows, cand_lp, spun_lp, n_cands, starts):
     above = np.empty_like(order)
     np.put_along_axis(above, order, np.arange(width - 1, -1, -1), axis=1)
     rank = above.ravel()[cell].astype(float)
-    tied = ((ranked[:, 1:] == ranked[:, :-1]) & (ranked[:, 1:] > -np.inf)).any(axis=1)
-    for k in np.flatnonzero(tied).tolist():
-        # the per-proposal definition ranks ties as np.argsort orders them (not stably)
-        a, b = starts[k], starts[k + 1]
-        r = np.empty(b - a)
-        r[np.argsort(-cand_lp[a:b])] = np.arange(b - a)
-        rank[a:b] = r
+    tied = np.flatnonzero(((ranked[:, 1:] == ranked[:, :-1]) & (ranked[:, 1:] > -np.inf)).any(axis=1))
+    # the per-proposal definition ranks ties as np.argsort orders them (not stably): those proposals'
+    # candidates are argsorted again as they were, a matrix of the proposals with as many candidates
+    # at a time (np.argsort sorts each row of a matrix as it sorts that row alone)
+    for m in np.unique(n_cands[tied]).tolist():
+        ks = tied[n_cands[tied] == m]
+        at = starts[ks][:, None] + np.arange(m)
+        order = np.argsort(-cand_lp[at], axis=1)
+        rank[np.take_along_axis(at, order, axis=1)] = np.arange(m)
     is_best = cand_lp == best[pid]
     rows[:, _COL["lm_delta"]] = cand_lp - spun_lp[pid]
     rows[:, _COL["lm_best"]] = is_best
