@@ -163,12 +163,16 @@ class NgramFeaturizer:
         text: features.surface, then the LM's lower-casing), its number of words, the words interned
         (-1 padded to MAX_WORDS), the LM ids (PAD-padded to the pool's width)."""
         hit = self._records.get((words, capital))
-        if hit is None:
-            shown = words
-            if capital and shown:
-                shown = (shown[0][:1].upper() + shown[0][1:],) + shown[1:]
-            get = self.scorer.lm.vocab.get
-            ids = [get(lm_word(w), INVALID) for w in shown]
+        if hit is not None:
+            return hit
+        get = self.scorer.lm.vocab.get
+        if capital and words:  # as shown lower-case but for the first word's LM id
+            hit = self._records.get((words, False)) or self._record(words, False)
+            first = get(lm_word(words[0][:1].upper() + words[0][1:]), INVALID)
+            if first != get(lm_word(words[0]), INVALID):
+                hit = hit[: 8 * _IDS] + _ONE.pack(first) + hit[8 * (_IDS + 1) :]
+        else:
+            ids = [get(lm_word(w), INVALID) for w in words]
             if len(ids) > self._width:
                 self._grow(len(self._int), len(ids))
             intern = self.intern
@@ -177,7 +181,8 @@ class NgramFeaturizer:
             values += _NONE[: _IDS - len(values)]
             values += ids
             values += _PADS[: self._width - len(ids)]
-            hit = self._records[(words, capital)] = _pack(self._width).pack(*values)
+            hit = _pack(self._width).pack(*values)
+        self._records[(words, capital)] = hit
         return hit
 
 
@@ -187,6 +192,7 @@ def _pack(width: int) -> struct.Struct:
 
 
 _NONE = [-1] * MAX_WORDS
+_ONE = struct.Struct("<q")
 _PADS = [PAD] * 64
 
 
