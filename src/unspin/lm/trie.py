@@ -158,7 +158,7 @@ class TrigramArrays:
 
     def raw(self, w: np.ndarray, h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
         """pocketsphinx's raw score of `w` after `h2 h1` (word ids, -1 for unknown), as int64."""
-        w, h1, h2 = (np.asarray(x, dtype=np.int64) for x in (w, h1, h2))
+        w, h1, h2 = (np.maximum(np.asarray(x, dtype=np.int64), INVALID) for x in (w, h1, h2))
         return self._raw(w, h1, h2, self._bigram(w, h1), self._bigram(h1, h2))
 
     def raw_cells(self, rows: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray]:
@@ -171,9 +171,9 @@ class TrigramArrays:
         n_rows, width = rows.shape
         cols = rows.T.ravel()  # column by column
         at = np.flatnonzero(cols[n_rows:] != pad) + n_rows  # the cells from the second column on
-        w, h1 = cols[at], cols[at - n_rows]
-        keys = w * self.n_words + h1
-        keys[(w < 0) | (h1 < 0)] = -1
+        w, h1 = cols[at], cols[at - n_rows]  # not PAD: a row's PAD cells are its last
+        keys = w * self.n_words + h1  # negative when w is unknown
+        keys[h1 < 0] = -1
         bigram = _find_runs(self.bi, keys)
         slots = np.full(len(cols), -1, dtype=np.int64)
         slots[at] = bigram
@@ -187,16 +187,16 @@ class TrigramArrays:
         return _find_runs(self.bi, np.where((w >= 0) & (h1 >= 0), w * self.n_words + h1, -1))
 
     def _raw(self, w, h1, h2, bi, ctx) -> np.ndarray:
-        """`bi`: the slot of (h1 w); `ctx`: the slot of (h2 h1), whose backoff applies when no trigram
-        (h2 h1 w) is found. Without a history word (h1 unknown) neither bigram exists and the unigram
+        """Word ids >= -1. `bi`: the slot of (h1 w); `ctx`: the slot of (h2 h1), whose backoff applies
+        when no trigram (h2 h1 w) is found. Without a history word (h1 unknown) neither bigram exists and the unigram
         arrays' final 0 stands for the missing backoff: p1 + 0 + 0 is p1."""
         a, n = self.a, self.n_words
         look = (bi >= 0) & (ctx >= 0 if self.contexts_complete else (h2 >= 0))  # bi >= 0: w and h1 known
         li = np.flatnonzero(look)
-        tri = _find_runs(self.tri, (w[li] * n + h1[li]) * n + h2[li])
+        tri = self.tri.find((w[li] * n + h1[li]) * n + h2[li])  # few neighbours share a trigram
         bo2 = np.where(ctx >= 0, a["bi_bo_values"][self.bi.fields["bo"][ctx]], np.float32(0))
         p1 = self._uni_prob[w]
-        bo1 = self._uni_bo[np.maximum(h1, -1)]  # the history is cut at its first unknown word
+        bo1 = self._uni_bo[h1]  # the history is cut at its first unknown word
         score = np.where(bi >= 0, a["bi_prob_values"][self.bi.fields["prob"][bi]] + bo2, (p1 + bo1) + bo2)  # float32, pocketsphinx's order
         found = tri >= 0
         score[li[found]] = a["tri_prob_values"][self.tri.fields["prob"][tri[found]]]
