@@ -120,13 +120,15 @@ class DocWords:
         todo = (lens > MAX_WORDS) | (not self.packable)
         if not self.packable or not len(lens):
             return n_any, n_prot, todo
-        local = self._local(words)
-        used = _USED[np.minimum(lens, MAX_WORDS)]
-        # a phrase with a word the document lacks occurs nowhere
-        sel = np.flatnonzero(~todo & (lens > 0) & ~(used & (local < 0)).any(axis=1))
+        # a phrase with a word the document lacks occurs nowhere: most lack the first already
+        sel = np.flatnonzero((self._local(words[:, 0]) >= 0) & ~todo)
+        local = self._local(words[sel])
+        used = _USED[lens[sel]]
+        found = ~(used & (local < 0)).any(axis=1)
+        sel, local, used = sel[found], local[found], used[found]
         if not len(sel):
             return n_any, n_prot, todo
-        q = (np.where(used[sel], local[sel] + 1, 0) << _SHIFTS).sum(axis=1)
+        q = (np.where(used, local + 1, 0) << _SHIFTS).sum(axis=1)
         at_keys, ordered, prot = self._grams()
         lo, hi = np.searchsorted(ordered, q, "left"), np.searchsorted(ordered, q, "right")
         a, p = hi - lo, prot[hi] - prot[lo]
