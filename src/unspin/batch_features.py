@@ -132,7 +132,7 @@ class NgramFeaturizer:
         order), all of them with a few array calls."""
         end = row + sum(1 + len(p.candidates) for p, _ in new)
         if end > len(self._int):
-            self._grow(max(end, 2 * len(self._int), 1 << 14), self._width)
+            self._grow(max(end, 2 * len(self._int), 1 << 18), self._width)  # untouched pages cost nothing
         while True:
             width, record, known = self._width, self._record, self._records.get
             every = []
