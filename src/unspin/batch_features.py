@@ -49,8 +49,8 @@ class NgramFeaturizer:
     """What depends only on a spun phrase (its candidates' LM word ids, their interned words, the
     feature columns that need no document) is computed once per phrase into a pool of rows, so that
     a document's rows are gathered with one index array instead of being concatenated per proposal.
-    A pool row is one int64 record (`_INT`: LM words, words, the words interned, their LM ids) and
-    its feature row (zero for the spun phrase's own row)."""
+    A pool row is an int64 record in `_int` (its number of LM ids, of words, the words interned, the
+    LM ids: `_record`) and a row of `_feat` (zero for the spun phrase's own row)."""
 
     def __init__(self, scorer: NgramScorer):
         self.scorer = scorer
@@ -180,20 +180,19 @@ class NgramFeaturizer:
             values += [intern.setdefault(w, len(intern)) for w in words[:MAX_WORDS]]
             values += _NONE[: _IDS - len(values)]
             values += ids
-            values += _PADS[: self._width - len(ids)]
+            values += [PAD] * (self._width - len(ids))
             hit = _pack(self._width).pack(*values)
         self._records[(words, capital)] = hit
         return hit
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pack(width: int) -> struct.Struct:
     return struct.Struct(f"<{_IDS + width}q")
 
 
 _NONE = [-1] * MAX_WORDS
 _ONE = struct.Struct("<q")
-_PADS = [PAD] * 64
 
 
 def _rows(ids: np.ndarray, lens: np.ndarray, ctx: np.ndarray) -> np.ndarray:

@@ -168,7 +168,7 @@ class TrigramArrays:
         may need is the previous word's bigram: looked up once. Cells are taken column by column, so
         that neighbouring rows sharing a context (the candidates of one position) look each shared
         n-gram up once."""
-        n_rows, width = rows.shape
+        n_rows = len(rows)
         cols = rows.T.ravel()  # column by column
         at = np.flatnonzero(cols[n_rows:] != pad) + n_rows  # the cells from the second column on
         w, h1 = cols[at], cols[at - n_rows]  # not PAD: a row's PAD cells are its last
@@ -188,8 +188,8 @@ class TrigramArrays:
 
     def _raw(self, w, h1, h2, bi, ctx) -> np.ndarray:
         """Word ids >= -1. `bi`: the slot of (h1 w); `ctx`: the slot of (h2 h1), whose backoff applies
-        when no trigram (h2 h1 w) is found. Without a history word (h1 unknown) neither bigram exists and the unigram
-        arrays' final 0 stands for the missing backoff: p1 + 0 + 0 is p1."""
+        when no trigram (h2 h1 w) is found. Without a history word (h1 unknown) neither bigram exists
+        and the unigram arrays' final 0 stands for the missing backoff: p1 + 0 + 0 is p1."""
         a, n = self.a, self.n_words
         look = (bi >= 0) & (ctx >= 0 if self.contexts_complete else (h2 >= 0))  # bi >= 0: w and h1 known
         li = np.flatnonzero(look)
