@@ -56,7 +56,8 @@ class NgramFeaturizer:
         self.scorer = scorer
         self.intern: dict[str, int] = {}
         self._phrases: dict[tuple, _Phrase] = {}
-        self._records: dict[tuple, bytes] = {}  # (words, capital) -> its int64 record (bytes: no GC tracking)
+        # words -> their int64 record (bytes: no GC tracking), as shown lower-case and capitalised
+        self._records: tuple[dict[tuple, bytes], dict[tuple, bytes]] = ({}, {})
         self._tokens: dict[str, tuple] = {}  # a token's text -> what DocWords reads from it
         self._used = 0
         self._width = 4  # LM ids per record
@@ -71,15 +72,19 @@ class NgramFeaturizer:
         ints[:k, : self._int.shape[1]], feat[:k] = self._int, self._feat
         ints[:k, self._int.shape[1] :] = PAD
         if width != self._width:
-            self._records.clear()  # records have the width of the pool
+            self._clear_records()  # records have the width of the pool
         self._int, self._feat, self._width = ints, feat, width
+
+    def _clear_records(self) -> None:
+        for records in self._records:
+            records.clear()
 
     def doc_words(self, doc: Document) -> DocWords:
         if len(self.intern) > MAX_INTERNED or self._used > _POOL_MAX or len(self._phrases) > _CACHE_MAX \
                 or len(self._tokens) > MAX_INTERNED:
             self.intern.clear()
             self._phrases.clear()
-            self._records.clear()
+            self._clear_records()
             self._tokens.clear()
             self._used = 0
         return DocWords(doc, self.intern, self.scorer.lm.vocab, self._tokens)
@@ -134,11 +139,12 @@ class NgramFeaturizer:
         if end > len(self._int):
             self._grow(max(end, 2 * len(self._int), 1 << 18), self._width)  # untouched pages cost nothing
         while True:
-            width, record, known = self._width, self._record, self._records.get
+            width, record, lower = self._width, self._record, self._records[0].get
             every = []
             for p, capital in new:
-                every.append(known((p.spun, False)) or record(p.spun, False))
-                every += [known((c.words, capital)) or record(c.words, capital) for c in p.candidates]
+                every.append(lower(p.spun) or record(p.spun, False))
+                known = self._records[capital].get
+                every += [known(c.words) or record(c.words, capital) for c in p.candidates]
             if width == self._width:  # else a record needed a wider pool: records are made again
                 break
         self._int[row:end] = np.frombuffer(b"".join(every), dtype=np.int64).reshape(end - row, -1)
@@ -162,12 +168,12 @@ class NgramFeaturizer:
         """The pool record of `words`: the number of its LM ids as shown (capitalised like the spun
         text: features.surface, then the LM's lower-casing), its number of words, the words interned
         (-1 padded to MAX_WORDS), the LM ids (PAD-padded to the pool's width)."""
-        hit = self._records.get((words, capital))
+        hit = self._records[capital].get(words)
         if hit is not None:
             return hit
         get = self.scorer.lm.vocab.get
         if capital and words:  # as shown lower-case but for the first word's LM id
-            hit = self._records.get((words, False)) or self._record(words, False)
+            hit = self._records[False].get(words) or self._record(words, False)
             first = get(lm_word(words[0][:1].upper() + words[0][1:]), INVALID)
             if first != get(lm_word(words[0]), INVALID):
                 hit = hit[: 8 * _IDS] + _ONE.pack(first) + hit[8 * (_IDS + 1) :]
@@ -182,7 +188,7 @@ class NgramFeaturizer:
             values += ids
             values += [PAD] * (self._width - len(ids))
             hit = _pack(self._width).pack(*values)
-        self._records[(words, capital)] = hit
+        self._records[capital][words] = hit
         return hit
 
 
