@@ -29,7 +29,7 @@ def flag_rows(doc, decisions, doc_feats: np.ndarray) -> np.ndarray:
     prot = [doc.tokens[d.proposal.i].protected for d in decisions]
     extra = np.array([(d.prob, d.proposal.j - d.proposal.i, p == "quote", p == "entity")
                       for d, p in zip(decisions, prot)], dtype=float)
-    return np.hstack([np.vstack([d.features for d in decisions]), extra,
+    return np.hstack([np.array([d.features for d in decisions]), extra,  # np.vstack, without a call per row
                       np.broadcast_to(doc_feats, (len(decisions), len(doc_feats)))])
 
 

@@ -27,16 +27,19 @@ class Proposal:
 
 def free_runs(doc: Document) -> list[tuple[int, int]]:
     """Maximal runs of unprotected word tokens inside one sentence."""
+    free = [t.is_word and t.protected is None for t in doc.tokens]
     runs = []
     for a, b in doc.sentences:
         start = None
-        for k in range(a, b + 1):
-            ok = k < b and doc.tokens[k].is_word and doc.tokens[k].protected is None
-            if ok and start is None:
-                start = k
-            elif not ok and start is not None:
+        for k in range(a, b):
+            if free[k]:
+                if start is None:
+                    start = k
+            elif start is not None:
                 runs.append((start, k))
                 start = None
+        if start is not None:
+            runs.append((start, b))
     return runs
 
 
@@ -69,14 +72,14 @@ def propose(doc: Document, lexicon: Lexicon, max_phrase: int = MAX_PHRASE, words
     runs = [(a, b, False) for a, b in free_runs(doc)]
     if locked:
         runs += [(a, b, True) for a, b in locked_runs(doc)]
+    candidates, static = lexicon.candidates, lexicon.static
     for a, b, lock in sorted(runs):
         for i in range(a, b):
-            for n in range(1, max_phrase + 1):
-                j = i + n
-                if j > b:
-                    break
-                phrase = " ".join(words[i:j])
-                cands = lexicon.candidates(phrase)
+            phrase = words[i]
+            for j in range(i + 1, min(i + max_phrase, b) + 1):
+                if j > i + 1:
+                    phrase = f"{phrase} {words[j - 1]}"
+                cands = candidates(phrase)
                 if cands:
-                    out.append(Proposal(i, j, tuple(words[i:j]), cands, lexicon.static(phrase, cands), lock))
+                    out.append(Proposal(i, j, tuple(words[i:j]), cands, static(phrase, cands), lock))
     return out

@@ -10,7 +10,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .trie import TrigramArrays
+from .trie import INVALID, TrigramArrays
 
 LOG_BASE = math.log(1.0001)  # pocketsphinx's LogMath base
 OOV_LOGP = -16.0
@@ -69,18 +69,20 @@ class NgramScorer:
         two after it (PAD when there are fewer)."""
         lw = ["<s>", "<s>"] + self._words(left, False)
         rw = self._words(right, True)
-        ids = [int(x) for x in self.lm.ids(lw[-2:] + rw)] + [PAD, PAD]
+        get = self.lm.vocab.get  # as lm.ids, without an array for four words
+        ids = [get(w, INVALID) for w in lw[-2:] + rw] + [PAD, PAD]
         return ids[0], ids[1], ids[2], ids[3]
 
     def score_rows(self, rows: np.ndarray) -> np.ndarray:
         """ln P of each row of word ids (PAD-padded on the right; the first two ids are the history of
         the third), summed left to right like the scalar definition."""
-        r, c, raw = self.lm.raw_rows(rows, PAD)
-        terms = np.zeros((len(rows), rows.shape[1] - 2))
-        terms[r, c - 2] = np.where(raw < OOV_RAW, OOV_LOGP, raw * LOG_BASE)
+        cells, raw = self.lm.raw_cells(rows, PAD)
+        terms = np.zeros((rows.shape[1] - 2) * len(rows))
+        terms[cells] = np.where(raw < OOV_RAW, OOV_LOGP, raw * LOG_BASE)
+        terms = terms.reshape(-1, len(rows))  # column by column
         total = np.zeros(len(rows))
-        for k in range(terms.shape[1]):
-            total = total + terms[:, k]
+        for k in range(len(terms)):
+            total = total + terms[k]
         return total
 
     def score(self, left, candidates, right) -> list[float]:

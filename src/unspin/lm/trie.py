@@ -139,11 +139,14 @@ class TrigramArrays:
         self.vocab: dict[str, int] = {}
         for i, w in enumerate(words):
             self.vocab.setdefault(w.decode("utf-8", "surrogateescape"), i)  # pocketsphinx keeps the first of duplicates
-        self.bi = IntHash(arrays["bi_table"], int(arrays["bi_probe"]))
-        self.tri = IntHash(arrays["tri_table"], int(arrays["tri_probe"]))
+        self.bi = IntHash(arrays["bi_keys"], int(arrays["bi_probe"]), prob=arrays["bi_prob"], bo=arrays["bi_bo"])
+        self.tri = IntHash(arrays["tri_keys"], int(arrays["tri_probe"]), prob=arrays["tri_prob"])
         # whether every trigram's context (h2 h1) is a bigram, as in a well-formed ARPA model: then a
         # trigram is only looked for when its context bigram was found
         self.contexts_complete = bool(arrays["contexts_complete"])
+        # the unigram arrays with a final 0 at index -1 (an unknown word)
+        self._uni_prob = np.append(arrays["uni_prob"], np.float32(0))
+        self._uni_bo = np.append(arrays["uni_bo"], np.float32(0))
 
     @classmethod
     def load(cls, path: str) -> TrigramArrays:
@@ -155,48 +158,55 @@ class TrigramArrays:
 
     def raw(self, w: np.ndarray, h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
         """pocketsphinx's raw score of `w` after `h2 h1` (word ids, -1 for unknown), as int64."""
-        w, h1, h2 = (np.asarray(x, dtype=np.int64) for x in (w, h1, h2))
+        w, h1, h2 = (np.maximum(np.asarray(x, dtype=np.int64), INVALID) for x in (w, h1, h2))
         return self._raw(w, h1, h2, self._bigram(w, h1), self._bigram(h1, h2))
 
-    def raw_rows(self, rows: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def raw_cells(self, rows: np.ndarray, pad: int) -> tuple[np.ndarray, np.ndarray]:
         """Raw scores of every word of every row from the third on (its two predecessors are its
-        history), as (row, column, score) arrays of the cells that are not `pad`. The bigram
-        (h2 h1) whose backoff a word may need is the previous word's bigram: looked up once. Cells are
-        taken column by column, so that neighbouring rows sharing a context (the candidates of one
-        position) look each shared n-gram up once."""
-        c, r = np.nonzero((rows[:, 1:] != pad).T)
-        c += 1
-        bigram = np.full(rows.shape, -1, dtype=np.int64)
-        bigram[r, c] = self._bigram(rows[r, c], rows[r, c - 1])
-        term = c >= 2
-        r, c = r[term], c[term]
-        return r, c, self._raw(rows[r, c], rows[r, c - 1], rows[r, c - 2], bigram[r, c], bigram[r, c - 1])
+        history), for the cells that are not `pad`: (cell, score) arrays, a cell numbered column by
+        column from the third, (column - 2) * len(rows) + row. The bigram (h2 h1) whose backoff a word
+        may need is the previous word's bigram: looked up once. Cells are taken column by column, so
+        that neighbouring rows sharing a context (the candidates of one position) look each shared
+        n-gram up once."""
+        n_rows = len(rows)
+        cols = rows.T.ravel()  # column by column
+        at = np.flatnonzero(cols[n_rows:] != pad) + n_rows  # the cells from the second column on
+        w, h1 = cols[at], cols[at - n_rows]  # not PAD: a row's PAD cells are its last
+        keys = w * self.n_words + h1  # negative when w is unknown
+        keys[h1 < 0] = -1
+        bigram = _find_runs(self.bi, keys)
+        slots = np.full(len(cols), -1, dtype=np.int64)
+        slots[at] = bigram
+        third = np.searchsorted(at, 2 * n_rows)
+        at = at[third:]
+        raw = self._raw(w[third:], h1[third:], cols[at - 2 * n_rows], bigram[third:], slots[at - n_rows])
+        return at - 2 * n_rows, raw
 
     def _bigram(self, w: np.ndarray, h1: np.ndarray) -> np.ndarray:
         """The slot of bigram (h1 w) in its table, or -1."""
         return _find_runs(self.bi, np.where((w >= 0) & (h1 >= 0), w * self.n_words + h1, -1))
 
     def _raw(self, w, h1, h2, bi, ctx) -> np.ndarray:
-        """`bi`: the slot of (h1 w); `ctx`: the slot of (h2 h1), whose backoff applies when no trigram
-        (h2 h1 w) is found."""
+        """Word ids >= -1. `bi`: the slot of (h1 w); `ctx`: the slot of (h2 h1), whose backoff applies
+        when no trigram (h2 h1 w) is found. Without a history word (h1 unknown) neither bigram exists
+        and the unigram arrays' final 0 stands for the missing backoff: p1 + 0 + 0 is p1."""
         a, n = self.a, self.n_words
-        known = w >= 0
-        has1, has2 = h1 >= 0, (h1 >= 0) & (h2 >= 0)  # the history is cut at its first unknown word
-        p1 = a["uni_prob"][np.maximum(w, 0)]
-        look = (bi >= 0) & (ctx >= 0 if self.contexts_complete else has2)
-        tri = _find_runs(self.tri, np.where(look, (w * n + h1) * n + h2, -1))
-        bo1 = np.where(has1, a["uni_bo"][np.maximum(h1, 0)], np.float32(0))
-        bo2 = np.where(ctx >= 0, a["bi_bo_values"][self.bi.table["bo"][ctx]], np.float32(0))
-        p2 = a["bi_prob_values"][self.bi.table["prob"][bi]]
-        p3 = a["tri_prob_values"][self.tri.table["prob"][tri]]
-        score = np.where(tri >= 0, p3, np.where(bi >= 0, p2 + bo2, (p1 + bo1) + bo2))  # float32, pocketsphinx's order
-        score = np.where(has1, score, p1)
+        look = (bi >= 0) & (ctx >= 0 if self.contexts_complete else (h2 >= 0))  # bi >= 0: w and h1 known
+        li = np.flatnonzero(look)
+        tri = self.tri.find((w[li] * n + h1[li]) * n + h2[li])  # few neighbours share a trigram
+        bo2 = np.where(ctx >= 0, a["bi_bo_values"][self.bi.fields["bo"][ctx]], np.float32(0))
+        p1 = self._uni_prob[w]
+        bo1 = self._uni_bo[h1]  # the history is cut at its first unknown word
+        score = np.where(bi >= 0, a["bi_prob_values"][self.bi.fields["prob"][bi]] + bo2, (p1 + bo1) + bo2)  # float32, pocketsphinx's order
+        found = tri >= 0
+        score[li[found]] = a["tri_prob_values"][self.tri.fields["prob"][tri[found]]]
         out = score.astype(np.int64)  # C's (int32) cast truncates toward zero
-        return np.where(known, out, LOG_ZERO)
+        out[w < 0] = LOG_ZERO
+        return out
 
 
 _SMALL = ("words", "uni_prob", "uni_bo", "bi_prob_values", "bi_bo_values", "tri_prob_values", "hidden", "contexts_complete")
-_TABLES = ("bi_table", "tri_table")
+_TABLES = ("bi_keys", "bi_prob", "bi_bo", "tri_keys", "tri_prob")
 
 
 def _find_runs(index: IntHash, keys: np.ndarray) -> np.ndarray:
@@ -213,7 +223,7 @@ def _cache_dir(path: str):
     from .causal import cache_dir
 
     st = os.stat(path)
-    return cache_dir() / f"trigram-v4-{st.st_size}-{int(st.st_mtime)}-np{np.__version__.split('.')[0]}"
+    return cache_dir() / f"trigram-v5-{st.st_size}-{int(st.st_mtime)}-np{np.__version__.split('.')[0]}"
 
 
 def _cached(path: str) -> dict[str, np.ndarray]:
@@ -235,7 +245,8 @@ def _cached(path: str) -> dict[str, np.ndarray]:
     tri_key = parsed["tri_key"]
     parsed["contexts_complete"] = np.array(bool((bi.find(tri_key // n % n * n + tri_key % n) >= 0).all()))
     arrays = {k: parsed[k] for k in _SMALL}
-    arrays.update(bi_table=bi.table, bi_probe=np.array(bi.max_probe), tri_table=tri.table, tri_probe=np.array(tri.max_probe))
+    arrays.update(bi_keys=bi.keys, bi_prob=bi.fields["prob"], bi_bo=bi.fields["bo"], bi_probe=np.array(bi.max_probe),
+                  tri_keys=tri.keys, tri_prob=tri.fields["prob"], tri_probe=np.array(tri.max_probe))
     if cached is not None:
         tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
         try:
