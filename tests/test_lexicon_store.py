@@ -143,3 +143,31 @@ def test_may_find_is_false_only_when_lookup_finds_nothing(computed_lexicon):
             rejected += 1
             assert th.lookup(p) == (), p
     assert rejected > 100
+
+
+def test_a_new_store_removes_what_older_keys_left_in_the_cache_dir(tmp_path):
+    for name in ("lexicon-v3-old.marshal", "lexicon-v3-old.lock", "lexicon-v2-older.marshal", "thesaurus-v2-x.marshal"):
+        (tmp_path / name).write_bytes(b"stale")
+    (tmp_path / "trigram-v4-x").mkdir()
+    store = Store(tmp_path / "lexicon-v3-new.marshal", stale_prefix="lexicon-v")
+    store.add("stated", Lexicon().candidates("stated"))
+    assert store.flush() == 1
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["lexicon-v3-new.lock", "lexicon-v3-new.marshal", "thesaurus-v2-x.marshal", "trigram-v4-x"]
+    (tmp_path / "lexicon-v3-other.marshal").write_bytes(b"written by another version meanwhile")
+    store.add("moved", Lexicon().candidates("moved"))
+    store.flush()  # updating an existing store removes nothing
+    assert (tmp_path / "lexicon-v3-other.marshal").exists()
+
+
+def test_remove_stale_keeps_the_current_entry_and_its_companions(tmp_path):
+    from unspin.cachefiles import remove_stale
+
+    current = tmp_path / "trigram-v5-1-np2"
+    current.mkdir()
+    (tmp_path / "trigram-v5-1-np2.123.tmp").mkdir()  # another process building the same key
+    (tmp_path / "trigram-v4-1-np2").mkdir()
+    (tmp_path / "trigram-v4-1-np2" / "bi_keys.npy").write_bytes(b"x")
+    (tmp_path / "smollm2-135m-9").mkdir()
+    assert remove_stale(current, "trigram-v") == ["trigram-v4-1-np2"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["smollm2-135m-9", "trigram-v5-1-np2", "trigram-v5-1-np2.123.tmp"]

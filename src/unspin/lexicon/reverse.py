@@ -130,7 +130,7 @@ def _cached_table(path) -> _LazyTable:
     import os
     import sys
 
-    from ..lm.causal import cache_dir
+    from ..cachefiles import cache_dir, remove_stale
 
     try:
         st = os.stat(str(path))
@@ -149,6 +149,7 @@ def _cached_table(path) -> _LazyTable:
             with open(tmp, "wb") as f:
                 marshal.dump(raw, f)
             os.replace(tmp, cached)
+            remove_stale(cached, "thesaurus-v")
         except OSError:
             pass  # a read-only cache dir only costs speed
     return _LazyTable(raw)

@@ -5,7 +5,7 @@ their static features costs ~0.4 ms of one-time work per distinct phrase; a docu
 so a fresh process spends its first hundreds of documents warming caches (and `scan --workers N`
 pays that N times). The store keeps, per lower-cased spun phrase, its candidate tuple (empty for a
 phrase with none), the static features of its candidates, and the Zipf frequency of the words seen, in
-one marshal file in the user's cache dir (`lm.causal.cache_dir`).
+one marshal file in the user's cache dir (`cachefiles.cache_dir`).
 
 It is filled two ways: by runs (each process adds the phrases it had to compute, at exit) and by
 `python -m unspin.lexicon.warm` (seeds it with the most frequent English words and the multi-word
@@ -80,9 +80,10 @@ class Store:
     use (a marshal load); candidates are decoded per phrase on first access, each distinct one once. What this process adds is written back by `flush` (at exit),
     merged under a lock with what other processes wrote meanwhile."""
 
-    def __init__(self, path: Path | None, write: bool = True):
+    def __init__(self, path: Path | None, write: bool = True, stale_prefix: str | None = None):
         self.path = path
         self.write = write
+        self.stale_prefix = stale_prefix  # creating the file removes its siblings with this prefix (older keys)
         self.lines: list[str] = []
         self.phrases: dict[str, bytes] = {}
         self.zipf: dict[str, float] = {}
@@ -180,7 +181,12 @@ class Store:
                 tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
                 with open(tmp, "wb") as f:
                     marshal.dump({"format": FORMAT, "lines": lines, "rows": rows, "phrases": phrases, "zipf": zipf}, f)
+                created = not self.path.exists()
                 os.replace(tmp, self.path)
+            if created and self.stale_prefix:
+                from ..cachefiles import remove_stale
+
+                remove_stale(self.path, self.stale_prefix)
             return added
         except OSError:
             return 0  # a read-only cache dir only costs speed
@@ -196,13 +202,13 @@ def default_store(max_candidates: int) -> Store | None:
         return None
     hit = _STORES.get((max_candidates, mode))
     if hit is None:
-        from ..lm.causal import cache_dir
+        from ..cachefiles import cache_dir
 
         try:
             path = cache_dir() / f"lexicon-v{FORMAT}-{store_key(max_candidates)}.marshal"
         except OSError:
             path = None
-        hit = _STORES[(max_candidates, mode)] = Store(path, write=mode != "ro")
+        hit = _STORES[(max_candidates, mode)] = Store(path, write=mode != "ro", stale_prefix="lexicon-v")
         atexit.register(hit.flush)
     return hit
 

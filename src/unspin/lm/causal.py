@@ -14,17 +14,14 @@ import os
 from pathlib import Path
 from typing import Sequence
 
+from ..cachefiles import cache_dir
+
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 BATCH = 64  # rows per forward pass of `sequence_logprobs`
 BATCH_TOKENS = 2048  # tokens per forward pass of `packed_logprobs`
 ROW_MIN, ROW_MAX = 32, 128  # tokens per packed row (or the longest group's)
 HEAD_CHUNK = 512  # positions per full-vocabulary logits block
 LEFT, RIGHT = 6, 3  # context tokens around a candidate: the cost of every window is paid per candidate
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("UNSPIN_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "unspin")
-    return Path(base)
 
 
 def smollm2_gguf() -> Path:

@@ -220,7 +220,7 @@ def _find_runs(index: IntHash, keys: np.ndarray) -> np.ndarray:
 
 
 def _cache_dir(path: str):
-    from .causal import cache_dir
+    from ..cachefiles import cache_dir
 
     st = os.stat(path)
     return cache_dir() / f"trigram-v5-{st.st_size}-{int(st.st_mtime)}-np{np.__version__.split('.')[0]}"
@@ -229,6 +229,8 @@ def _cache_dir(path: str):
 def _cached(path: str) -> dict[str, np.ndarray]:
     """The unigram arrays and the n-gram tables, kept as .npy files in the user's cache dir. Parsing and
     hashing take ~2 s; the cached tables are memory-mapped (no load time, and processes share them)."""
+    from ..cachefiles import remove_stale
+
     try:
         cached = _cache_dir(path)
         if (cached / "done").is_file():
@@ -255,6 +257,7 @@ def _cached(path: str) -> dict[str, np.ndarray]:
                 np.save(tmp / f"{k}.npy", v)
             (tmp / "done").touch()
             os.replace(tmp, cached)
+            remove_stale(cached, "trigram-v")
         except OSError:  # a read-only cache dir only costs speed; another process may have won the race
             shutil.rmtree(tmp, ignore_errors=True)
     return arrays
