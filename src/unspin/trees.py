@@ -76,10 +76,12 @@ class TreeEnsemble:
     _booster: _Booster | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def fit(cls, x: np.ndarray, y: np.ndarray, names: list[str]) -> "TreeEnsemble":
+    def fit(cls, x: np.ndarray, y: np.ndarray, names: list[str], rounds: int = ROUNDS,
+            learning_rate: float | None = None) -> "TreeEnsemble":
         import lightgbm
 
-        booster = lightgbm.train(PARAMS, lightgbm.Dataset(x, y, feature_name=[_safe(n) for n in names]), ROUNDS)
+        params = PARAMS if learning_rate is None else {**PARAMS, "learning_rate": learning_rate}
+        booster = lightgbm.train(params, lightgbm.Dataset(x, y, feature_name=[_safe(n) for n in names]), rounds)
         return cls(booster.model_to_string(), names)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
