@@ -229,7 +229,7 @@ class SecondStage:
 
 def fit_second_stage(checker, examples, decided, base, span_names, fold_of) -> SecondStage:
     """The flag and restore models, with their thresholds chosen on cross-fitted predictions: the flag
-    threshold for token F1, the restore threshold for the net value of restorations (GAIN) within the
+    threshold for token F1, the restore threshold and flag gate for the net value (RESTORE_GAIN) within the
     clean-change budget. Unlike the span model, both learn from the synthetic documents too: held out on
     the real pairs, thesaurus span F1 0.68 vs 0.65 for a flag model fitted on real documents only (and
     the document model reading its output reaches AUC 1.00 vs 0.99); restored exact 0.283 vs 0.289 for
