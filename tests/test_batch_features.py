@@ -11,7 +11,7 @@ import pytest
 
 pocketsphinx = pytest.importorskip("pocketsphinx")
 
-from unspin.checker import Checker, Decision, best_per_proposal, rescoring_targets
+from unspin.checker import Checker, Decision, rescoring_targets
 from unspin.features import DocVocabulary, candidate_features, lm_queries
 from unspin.lm.ngram import LOG_BASE, OOV_LOGP, NgramScorer
 from unspin.propose import propose
@@ -42,6 +42,17 @@ class ReferenceNgram:
                 scores.append(sum(self.logp(seq[k], seq[k - 1], seq[k - 2]) for k in range(2, len(seq))))
             out.append(scores)
         return out
+
+
+def best_per_proposal(proposals, feats, probs) -> list[Decision]:
+    """Each proposal's most probable candidate, one proposal at a time (`probs`: every candidate's, in order)."""
+    out, k = [], 0
+    for p, f in zip(proposals, feats):
+        pp = probs[k : k + len(f)]
+        best = int(np.argmax(pp))
+        out.append(Decision(p, best, float(pp[best]), f[best]))
+        k += len(f)
+    return out
 
 
 def reference_decisions(checker: Checker, ref: ReferenceNgram, doc):

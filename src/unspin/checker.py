@@ -201,7 +201,8 @@ class Checker:
         proposals, feats = self.featurize(doc)
         if not proposals:
             return []
-        return best_per_proposal(proposals, feats, self.models.span.predict_proba(np.vstack(feats)))
+        rows, starts = np.vstack(feats), np.cumsum([0] + [len(f) for f in feats])
+        return self._best(proposals, rows, starts, self.models.span.predict_proba(rows))
 
     def select(self, decisions: list[Decision], threshold: float | None = None) -> list[Decision]:
         """Non-overlapping restorations above the threshold, most probable first (never locked ones)."""
@@ -341,17 +342,6 @@ def rescoring_targets(chosen: list[Decision], proposals: list[Proposal]):
     redo = [k for k, p in enumerate(proposals)
             if (p.i in near or p.j - 1 in near) and inside.isdisjoint(range(p.i, p.j))]
     return restored, redo
-
-
-def best_per_proposal(proposals: list[Proposal], feats: list[np.ndarray], probs: np.ndarray) -> list[Decision]:
-    """Each proposal's most probable candidate; `probs` holds every proposal's candidates in order."""
-    out, k = [], 0
-    for p, f in zip(proposals, feats):
-        pp = probs[k : k + len(f)]
-        best = int(np.argmax(pp))
-        out.append(Decision(p, best, float(pp[best]), f[best]))
-        k += len(f)
-    return out
 
 
 def n_free_words(doc: Document) -> int:
