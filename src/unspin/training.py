@@ -113,8 +113,8 @@ RESTORE_GAIN = {RIGHT: 1.0, RIGHT_NOT_BEST: -0.5, SWAPPED_NO_RIGHT: -0.5, NOT_SW
 MAX_CLEAN_CHANGE = 0.003
 
 
-def choose_threshold(checker: Checker, examples: list[DocExamples], decided: list[list], gain: dict = GAIN) -> float:
-    return _best_threshold(checker, examples, decided, gain)[0]
+def choose_threshold(checker: Checker, examples: list[DocExamples], decided: list[list]) -> float:
+    return _best_threshold(checker, examples, decided, GAIN)[0]
 
 
 def _best_threshold(checker: Checker, examples: list[DocExamples], decided: list[list], gain: dict) -> tuple[float, float]:
