@@ -25,22 +25,22 @@ class Proposal:
     locked: bool = False  # inside a quotation or a name: may be flagged, never restored
 
 
-def free_runs(doc: Document) -> list[tuple[int, int]]:
-    """Maximal runs of unprotected word tokens inside one sentence."""
-    free = [t.is_word and t.protected is None for t in doc.tokens]
+def _runs(doc: Document, labels: list) -> list[tuple[int, int]]:
+    """Maximal runs of tokens inside one sentence that share a label other than None (one per token)."""
     runs = []
     for a, b in doc.sentences:
-        start = None
-        for k in range(a, b):
-            if free[k]:
-                if start is None:
-                    start = k
-            elif start is not None:
-                runs.append((start, k))
-                start = None
-        if start is not None:
-            runs.append((start, b))
+        start, current = a, None
+        for k, here in enumerate(labels[a:b] + [None], a):
+            if here != current:
+                if current is not None:
+                    runs.append((start, k))
+                start, current = k, here
     return runs
+
+
+def free_runs(doc: Document) -> list[tuple[int, int]]:
+    """Maximal runs of unprotected word tokens inside one sentence."""
+    return _runs(doc, [True if t.is_word and t.protected is None else None for t in doc.tokens])
 
 
 LOCKABLE = frozenset({"quote", "entity"})
@@ -48,19 +48,7 @@ LOCKABLE = frozenset({"quote", "entity"})
 
 def locked_runs(doc: Document) -> list[tuple[int, int]]:
     """Maximal runs of word tokens inside one sentence that are all quoted or all taken for names."""
-    runs = []
-    for a, b in doc.sentences:
-        start = kind = None
-        for k in range(a, b + 1):
-            tok = doc.tokens[k] if k < b else None
-            here = tok.protected if tok is not None and tok.is_word and tok.protected in LOCKABLE else None
-            if here != kind and start is not None:
-                runs.append((start, k))
-                start = None
-            if here is not None and start is None:
-                start = k
-            kind = here
-    return runs
+    return _runs(doc, [t.protected if t.is_word and t.protected in LOCKABLE else None for t in doc.tokens])
 
 
 def propose(doc: Document, lexicon: Lexicon, max_phrase: int = MAX_PHRASE, words: list[str] | None = None,
