@@ -71,22 +71,21 @@ class Lexicon:
         if hit is not None:
             return hit
         store = self._store
+        stored = None
         if store is not None:
             if not store.loaded:
                 store.load()
             stored = store.get(phrase)
-            if stored is not None:
-                out, static = stored
-                if len(self._cache) < 200_000:
-                    self._cache[phrase] = out
-                    if out:
-                        self._static[phrase] = static
-                return out
-        out = self._compute(phrase)
+        if stored is not None:
+            out, static = stored
+        else:
+            out, static = self._compute(phrase), None
+            if store is not None:
+                store.add(phrase, out)
         if len(self._cache) < 200_000:
             self._cache[phrase] = out
-        if store is not None:
-            store.add(phrase, out)
+            if out and static is not None:  # the store's features; else `static` computes them when asked
+                self._static[phrase] = static
         return out
 
     def _compute(self, phrase: str) -> tuple[Candidate, ...]:
