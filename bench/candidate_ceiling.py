@@ -39,7 +39,8 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--table", type=Path, help="another reverse thesaurus (scripts/build_lexicon.py --out)")
     args = ap.parse_args()
-    pairs = [json.loads(l) for l in open(args.pairs, encoding="utf-8") if l.strip()]
+    with open(args.pairs, encoding="utf-8") as f:
+        pairs = [json.loads(line) for line in f if line.strip()]
     rt = ReverseThesaurus(_LazyTable(_parse(args.table))) if args.table else ReverseThesaurus.default()
     counts = {k: 0 for k in ("mythes", "mythes+wordnet", "thesauri", "thesauri+grammar", "full", "full+composition")}
     restorable = {k: 0 for k in ("unprotected", f"proposed, at most {MAX_CANDIDATES} candidates", "proposed, uncapped")}

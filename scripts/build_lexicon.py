@@ -120,7 +120,7 @@ def build(mythes: Path, wordnet: Path, moby: Path, out: Path, symmetric: bool = 
     n = 0
     with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as f:
         for s in sorted(by_key):
-            cands = sorted(by_key[s], key=lambda ob: -(bin(ob[1] & 7).count("1") + 0.6 * zipf_frequency(ob[0].split()[0], "en")))
+            cands = sorted(by_key[s], key=lambda ob: -((ob[1] & 7).bit_count() + 0.6 * zipf_frequency(ob[0].split()[0], "en")))
             for o, bits in cands[:MAX_PER_KEY]:
                 f.write(f"{s}\t{o}\t{bits}\t{max(n_syn[o], 1)}\n")
                 n += 1
