@@ -171,3 +171,27 @@ def test_remove_stale_keeps_the_current_entry_and_its_companions(tmp_path):
     (tmp_path / "smollm2-135m-9").mkdir()
     assert remove_stale(current, "trigram-v") == ["trigram-v4-1-np2"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["smollm2-135m-9", "trigram-v5-1-np2", "trigram-v5-1-np2.123.tmp"]
+
+
+def test_cache_keys_follow_content_not_mtime(tmp_path):
+    """Two checkouts of the same data share their caches (keyed by mtime, each removed the other's);
+    a rebuilt data file gets a new key."""
+    import os
+
+    from unspin.cachefiles import fingerprint
+
+    data = bytes(range(256)) * 1024  # 256 KiB: head and tail samples do not overlap
+    a, b = tmp_path / "a.gz", tmp_path / "b.gz"
+    a.write_bytes(data)
+    b.write_bytes(data)
+    os.utime(b, (1_000_000, 1_000_000))
+    assert fingerprint(a) == fingerprint(b)
+    b.write_bytes(data[:-1] + b"x")  # same size, another last byte
+    assert fingerprint(a) != fingerprint(b)
+    b.write_bytes(b"y" + data[1:])  # another first byte
+    assert fingerprint(a) != fingerprint(b)
+    b.write_bytes(data + b"z")
+    assert fingerprint(a) != fingerprint(b)
+    small = tmp_path / "small"
+    small.write_bytes(b"tiny")
+    assert fingerprint(small).startswith("4-")

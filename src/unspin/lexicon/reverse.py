@@ -125,16 +125,15 @@ def _parse(path) -> dict[str, str]:
 
 def _cached_table(path) -> _LazyTable:
     """The table, kept as a marshal file in the user's cache dir (loads ~10x faster than the shipped
-    gzip TSV); keyed by the data file's size and mtime and the Python version."""
+    gzip TSV); keyed by the data file's fingerprint and the Python version."""
     import marshal
     import os
     import sys
 
-    from ..cachefiles import cache_dir, remove_stale
+    from ..cachefiles import cache_dir, fingerprint, remove_stale
 
     try:
-        st = os.stat(str(path))
-        key = f"thesaurus-v2-{st.st_size}-{int(st.st_mtime)}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+        key = f"thesaurus-v2-{fingerprint(str(path))}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
         cached = cache_dir() / key
         if cached.is_file():
             with open(cached, "rb") as f:

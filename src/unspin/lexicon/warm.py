@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cachefiles import fingerprint
 from .reverse import Candidate
 
 FORMAT = 3
@@ -57,8 +58,7 @@ def store_key(max_candidates: int) -> str:
         h.update((root / rel).read_bytes())
     for name in _DATA:
         try:
-            st = os.stat(root / "lexicon" / "data" / name)
-            h.update(f"{name}|{st.st_size}|{int(st.st_mtime)}".encode())
+            h.update(f"{name}|{fingerprint(root / 'lexicon' / 'data' / name)}".encode())
         except OSError:
             h.update(f"{name}|missing".encode())
     return h.hexdigest()[:16]

@@ -220,10 +220,9 @@ def _find_runs(index: IntHash, keys: np.ndarray) -> np.ndarray:
 
 
 def _cache_dir(path: str):
-    from ..cachefiles import cache_dir
+    from ..cachefiles import cache_dir, fingerprint
 
-    st = os.stat(path)
-    return cache_dir() / f"trigram-v5-{st.st_size}-{int(st.st_mtime)}-np{np.__version__.split('.')[0]}"
+    return cache_dir() / f"trigram-v5-{fingerprint(path)}-np{np.__version__.split('.')[0]}"
 
 
 def _cached(path: str) -> dict[str, np.ndarray]:
