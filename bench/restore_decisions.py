@@ -15,9 +15,7 @@ import json
 import numpy as np
 
 from unspin.flagging import flag_rows
-from unspin.lexicon import Lexicon
-from unspin.lexicon.learn import learn_phrase_table
-from unspin.training import gold_targets, train_checker
+from unspin.training import cross_fitted_checkers, gold_targets
 
 BINS = (-np.inf, 0, 2, 4, 6, 8, 10, np.inf)
 
@@ -62,17 +60,10 @@ def main() -> None:
         pairs = [json.loads(line) for line in f if line.strip()]
     with open(args.clean, encoding="utf-8") as f:
         clean = [json.loads(line) for line in f if line.strip()]
-    rng = np.random.default_rng(0)  # the folds of training.cross_validated_reports
-    pair_fold = rng.permutation(len(pairs)) % args.folds
-    clean_fold = rng.permutation(len(clean)) % args.folds
-    base = Lexicon.default()
     table = collections.Counter()
     learned = collections.Counter()
-    for k in range(args.folds):
-        train = [p for p, f in zip(pairs, pair_fold) if f != k]
-        checker = train_checker("ngram", Lexicon(base.thesaurus, phrase_table=learn_phrase_table(train)), train,
-                                [c for c, f in zip(clean, clean_fold) if f != k])
-        for i in np.flatnonzero(pair_fold == k):
+    for checker, pair_idx, _ in cross_fitted_checkers(pairs, clean, "ngram", args.folds):
+        for i in pair_idx:
             if pairs[i]["kind"] != "thesaurus":
                 continue
             for gold, done, row in outcomes(checker, pairs[i]):

@@ -329,20 +329,16 @@ def train_checker(model: str, lexicon, pairs: list[dict], clean: list[dict], pru
     return checker
 
 
-def cross_validated_reports(pairs: list[dict], clean: list[dict], model: str = "default", k: int = 5, seed: int = 0):
-    """Reports for every spun text, original and clean document, each made by a phrase table and models
-    fitted without that pair (k-fold by pair; clean documents spread over the folds).
-
-    Returns (spun_reports, orig_reports, clean_reports) in input order."""
+def cross_fitted_checkers(pairs: list[dict], clean: list[dict], model: str = "default", k: int = 5, seed: int = 0):
+    """For each of k folds (by pair; clean documents spread over the folds): a checker whose phrase
+    table and models were fitted without the fold, and the indices of the fold's pairs and clean
+    documents. Yields (checker, pair indices, clean indices)."""
     from .lexicon import Lexicon
     from .lexicon.learn import learn_phrase_table
 
     rng = np.random.default_rng(seed)
     pair_fold = rng.permutation(len(pairs)) % k
     clean_fold = rng.permutation(len(clean)) % k
-    spun_reports: list = [None] * len(pairs)
-    orig_reports: list = [None] * len(pairs)
-    clean_reports: list = [None] * len(clean)
     base = Lexicon.default()
     for f in range(k):
         train_pairs = [p for p, pf in zip(pairs, pair_fold) if pf != f]
@@ -351,9 +347,21 @@ def cross_validated_reports(pairs: list[dict], clean: list[dict], model: str = "
         checker = train_checker("ngram", lexicon, train_pairs, train_clean)
         if model not in ("ngram", "default"):
             checker = train_checker(model, lexicon, train_pairs, train_clean, prune_models=checker.models)
-        for i in np.flatnonzero(pair_fold == f):
+        yield checker, np.flatnonzero(pair_fold == f), np.flatnonzero(clean_fold == f)
+
+
+def cross_validated_reports(pairs: list[dict], clean: list[dict], model: str = "default", k: int = 5, seed: int = 0):
+    """Reports for every spun text, original and clean document, each made by a phrase table and models
+    fitted without that pair (`cross_fitted_checkers`).
+
+    Returns (spun_reports, orig_reports, clean_reports) in input order."""
+    spun_reports: list = [None] * len(pairs)
+    orig_reports: list = [None] * len(pairs)
+    clean_reports: list = [None] * len(clean)
+    for checker, pair_idx, clean_idx in cross_fitted_checkers(pairs, clean, model, k, seed):
+        for i in pair_idx:
             spun_reports[i] = checker.check(pairs[i]["spun_text"], id=pairs[i].get("id"))
             orig_reports[i] = checker.check(pairs[i]["orig_text"], id=pairs[i].get("id"))
-        for i in np.flatnonzero(clean_fold == f):
+        for i in clean_idx:
             clean_reports[i] = checker.check(clean[i]["text"], id=clean[i].get("id"))
     return spun_reports, orig_reports, clean_reports
